@@ -1,0 +1,471 @@
+"""The generic article page: everything a landing page says in embedded
+metadata (Highwire `citation_*`, Dublin Core `dc.*`, PRISM, Open Graph,
+schema.org JSON-LD), and the plumbing every platform's page object shares.
+
+A platform page object subclasses `ArticlePage` and overrides the fields its
+markup shows better than the metadata does (prices, metrics, related lists).
+Every field is a pure function of the response; no field ever raises: a field
+that fails is empty and says why in `warnings`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+from extruct.jsonld import JsonLdExtractor
+from parsel import Selector, SelectorList
+from web_poet import WebPage, field
+from web_poet.fields import get_fields_dict
+
+from spiders.items import (
+    AbstractSection,
+    ArticleRecord,
+    Author,
+    Metrics,
+    Offer,
+    RelatedLink,
+)
+from spiders.pages import classify as classify_mod
+from spiders.pages.text import (
+    clean,
+    clean_list,
+    join_text,
+    parse_date,
+    parse_doi,
+    parse_issn,
+    parse_orcid,
+    split_name,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Lower-cased meta names per field, best first.
+_TITLE = ("citation_title", "dc.title", "prism.title", "og:title", "twitter:title")
+_JOURNAL = ("citation_journal_title", "prism.publicationname", "citation_conference_title")
+_PUBLISHER = ("citation_publisher", "dc.publisher", "prism.publisher")
+_ISSN = ("citation_issn", "citation_eissn", "prism.issn", "prism.eissn")
+_VOLUME = ("citation_volume", "prism.volume")
+_ISSUE = ("citation_issue", "prism.number", "prism.issueidentifier")
+_FIRST_PAGE = ("citation_firstpage", "prism.startingpage")
+_LAST_PAGE = ("citation_lastpage", "prism.endingpage")
+# First online publication first; print dates are later or equal.
+_PUBLISHED = (
+    "citation_online_date",
+    "citation_publication_date",
+    "citation_date",
+    "prism.publicationdate",
+    "dc.date",
+    "dcterms.issued",
+    "dc.date.issued",
+    "article:published_time",
+)
+_ARTICLE_TYPE = ("citation_article_type", "dc.type", "prism.section")
+_ABSTRACT = ("citation_abstract", "dc.description", "dcterms.abstract", "description", "og:description")
+_KEYWORDS = ("citation_keywords", "dc.subject", "keywords")
+
+
+def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable[..., T]], Any]:
+    """A record field that is empty unless the page is an article, and that
+    turns an unexpected error into a warning instead of losing the record."""
+
+    def decorate(method: Callable[..., T]) -> Any:
+        # Cached per definition, not per name: a subclass's field calls the
+        # base class's field of the same name through super().
+        key = object()
+
+        @functools.wraps(method)
+        def wrapper(self: ArticlePage) -> Any:
+            cache = self.__dict__.setdefault("_field_cache", {})
+            if key in cache:
+                return cache[key]
+            if gate and self.status != "article":
+                value = copy.deepcopy(empty)
+            else:
+                try:
+                    value = method(self)
+                except Exception as exc:  # noqa: BLE001 - one field must not cost the record
+                    logger.debug("field %s failed on %s", method.__name__, self.response.url, exc_info=True)
+                    self._warn(f"{method.__name__}: could not be read ({type(exc).__name__}: {exc})")
+                    value = copy.deepcopy(empty)
+            cache[key] = value
+            return value
+
+        return field(wrapper)
+
+    return decorate
+
+
+class ArticlePage(WebPage[ArticleRecord]):
+    """Generic page object: embedded metadata only.  Never claims a platform."""
+
+    platform_name = "generic"
+
+    # --- shared plumbing ----------------------------------------------------
+
+    @property
+    def sel(self) -> Selector:
+        return self.response.selector
+
+    def _warn(self, message: str) -> None:
+        warnings = self.__dict__.setdefault("_warnings", [])
+        if message not in warnings:
+            warnings.append(message)
+
+    @functools.cached_property
+    def meta_pairs(self) -> list[tuple[str, str, str]]:
+        """(lower-cased name or property, content, scheme) in page order."""
+        pairs = []
+        for m in self.sel.xpath("//meta[@content]"):
+            attrib = m.root.attrib
+            name = attrib.get("name") or attrib.get("property") or attrib.get("itemprop")
+            if name:
+                pairs.append((name.strip().lower(), attrib.get("content", ""), attrib.get("scheme", "")))
+        return pairs
+
+    @functools.cached_property
+    def meta(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for name, content, _ in self.meta_pairs:
+            value = clean(content)
+            if value:
+                out.setdefault(name, []).append(value)
+        return out
+
+    def first_meta(self, names: tuple[str, ...]) -> str | None:
+        for name in names:
+            values = self.meta.get(name)
+            if values:
+                return values[0]
+        return None
+
+    @functools.cached_property
+    def jsonld(self) -> list[dict[str, Any]]:
+        """schema.org objects of the page, flattened out of @graph and lists."""
+        if not self.sel.xpath("//script[@type='application/ld+json']"):
+            return []
+        try:
+            items = JsonLdExtractor().extract_items(self.sel.root)
+        except Exception:  # noqa: BLE001 - broken JSON-LD is common, not fatal
+            self._warn("JSON-LD could not be parsed")
+            return []
+        flat: list[dict[str, Any]] = []
+        stack = list(items)
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.extend(item["@graph"] if isinstance(item["@graph"], list) else [item["@graph"]])
+                else:
+                    flat.append(item)
+        return flat
+
+    @functools.cached_property
+    def scholarly(self) -> dict[str, Any]:
+        """The JSON-LD object describing the article itself, if any."""
+        wanted = {"scholarlyarticle", "article", "medicalscholarlyarticle", "newsarticle", "report", "chapter"}
+        for item in self.jsonld:
+            types = item.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if any(isinstance(t, str) and t.lower() in wanted for t in types):
+                return item
+        return {}
+
+    def text_of(self, nodes: SelectorList | Selector | None, exclude: str = "") -> str | None:
+        """Visible text of nodes, whitespace folded; `exclude` is an XPath
+        predicate of descendants to leave out (e.g. "self::span[@class='overlay']")."""
+        if nodes is None:
+            return None
+        if isinstance(nodes, Selector):
+            nodes = SelectorList([nodes])
+        xp = ".//text()[not(ancestor::script) and not(ancestor::style)]"
+        if exclude:
+            xp = f".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::*[{exclude}])]"
+        return join_text(t for n in nodes for t in n.xpath(xp).getall())
+
+    def absolute(self, href: str | None) -> str | None:
+        if not href:
+            return None
+        href = href.strip()
+        if href.startswith(("javascript:", "#", "mailto:")):
+            return None
+        return self.response.urljoin(href).__str__()
+
+    # --- status ---------------------------------------------------------------
+
+    def has_article_markup(self) -> bool:
+        """Platforms override: True when their article markup is present even
+        without embedded metadata (a body-only copy)."""
+        return False
+
+    @article_field(empty="not_article", gate=False)
+    def status(self) -> str:
+        return classify_mod.classify(
+            self.sel, self.response.status or 200, has_article_markup=self.has_article_markup()
+        )
+
+    @field
+    def platform(self) -> str:
+        return self.platform_name
+
+    @article_field(empty="", gate=False)
+    def url(self) -> str:
+        canonical = self.sel.xpath("//link[@rel='canonical']/@href").get()
+        for candidate in (canonical, self.first_meta(("og:url",))):
+            if candidate and "TOKEN" not in candidate and candidate.startswith(("http", "/")):
+                absolute = self.absolute(candidate)
+                if absolute:
+                    return absolute
+        return str(self.response.url)
+
+    # --- bibliographic fields ---------------------------------------------------
+
+    @article_field()
+    def doi(self) -> str | None:
+        for name in ("citation_doi", "prism.doi", "dc.identifier", "dc.identifier.doi", "bepress_citation_doi"):
+            for value in self.meta.get(name, []):
+                doi = parse_doi(value)
+                if doi:
+                    return doi
+        for key in ("@id", "identifier", "sameAs", "url"):
+            value = self.scholarly.get(key)
+            if isinstance(value, dict):
+                value = value.get("value") or value.get("@id")
+            if isinstance(value, list):
+                value = " ".join(str(v) for v in value)
+            doi = parse_doi(str(value)) if value else None
+            if doi:
+                return doi
+        for candidate in (self.url, str(self.response.url)):
+            if "/doi/" in candidate or "doi.org/" in candidate:
+                doi = parse_doi(candidate)
+                if doi:
+                    return doi
+        return None
+
+    @article_field()
+    def title(self) -> str | None:
+        value = self.first_meta(_TITLE)
+        if not value:
+            value = clean(str(self.scholarly.get("headline") or self.scholarly.get("name") or "")) or None
+        if not value:
+            value = self.text_of(self.sel.xpath("//h1[1]"))
+        return _strip_markup(value)
+
+    @article_field(empty=[])
+    def authors(self) -> list[Author]:
+        authors = self._highwire_authors()
+        if authors:
+            return authors
+        creators = self.meta.get("dc.creator") or self.meta.get("dc.contributor") or []
+        if creators:
+            return [_author_from_name(n) for n in creators]
+        return self._jsonld_authors()
+
+    def _highwire_authors(self) -> list[Author]:
+        authors: list[Author] = []
+        for name, content, _ in self.meta_pairs:
+            value = clean(content)
+            if not value:
+                continue
+            if name == "citation_author":
+                authors.append(_author_from_name(value))
+            elif authors and name == "citation_author_institution":
+                authors[-1].affiliations.append(value)
+            elif authors and name == "citation_author_orcid":
+                authors[-1].orcid = parse_orcid(value)
+        return authors
+
+    def _jsonld_authors(self) -> list[Author]:
+        raw = self.scholarly.get("author") or self.scholarly.get("creator") or []
+        raw = raw if isinstance(raw, list) else [raw]
+        authors = []
+        for person in raw:
+            if isinstance(person, str):
+                authors.append(_author_from_name(person))
+                continue
+            if not isinstance(person, dict) or not person.get("name") and not person.get("familyName"):
+                continue
+            given, family = clean(person.get("givenName")), clean(person.get("familyName"))
+            name = clean(person.get("name")) or " ".join(x for x in (given, family) if x)
+            affs = person.get("affiliation") or []
+            affs = affs if isinstance(affs, list) else [affs]
+            aff_names = clean_list(a.get("name") if isinstance(a, dict) else str(a) for a in affs)
+            orcid = parse_orcid(str(person.get("@id", "")) + " " + str(person.get("sameAs", "")))
+            authors.append(Author(name=name, given=given, family=family, affiliations=aff_names, orcid=orcid))
+        return authors
+
+    @article_field()
+    def journal(self) -> str | None:
+        value = self.first_meta(_JOURNAL)
+        if value:
+            return value
+        part = self.scholarly.get("isPartOf")
+        while isinstance(part, dict):
+            if str(part.get("@type", "")).lower() in {"periodical", "publicationvolume", "publicationissue"} and part.get("name"):
+                if str(part.get("@type")).lower() == "periodical":
+                    return clean(part["name"])
+            part = part.get("isPartOf")
+        return None
+
+    @article_field()
+    def publisher(self) -> str | None:
+        value = self.first_meta(_PUBLISHER)
+        if value:
+            return value
+        pub = self.scholarly.get("publisher")
+        if isinstance(pub, dict):
+            return clean(pub.get("name"))
+        return clean(pub) if isinstance(pub, str) else None
+
+    @article_field(empty=[])
+    def issns(self) -> list[str]:
+        found: list[str] = []
+        for name in _ISSN:
+            for value in self.meta.get(name, []):
+                issn = parse_issn(value)
+                if issn and issn not in found:
+                    found.append(issn)
+        return found
+
+    @article_field()
+    def volume(self) -> str | None:
+        return self.first_meta(_VOLUME)
+
+    @article_field()
+    def issue(self) -> str | None:
+        return self.first_meta(_ISSUE)
+
+    @article_field()
+    def first_page(self) -> str | None:
+        return self.first_meta(_FIRST_PAGE)
+
+    @article_field()
+    def last_page(self) -> str | None:
+        return self.first_meta(_LAST_PAGE)
+
+    @article_field()
+    def published(self) -> str | None:
+        for name in _PUBLISHED:
+            for value in self.meta.get(name, []):
+                date = parse_date(value)
+                if date:
+                    return date
+        return parse_date(str(self.scholarly.get("datePublished") or "")) or None
+
+    @article_field()
+    def article_type(self) -> str | None:
+        return self.first_meta(_ARTICLE_TYPE)
+
+    @article_field(empty=[])
+    def abstract_sections(self) -> list[AbstractSection]:
+        for name in ("citation_abstract", "dcterms.abstract"):
+            value = self.first_meta((name,))
+            if value:
+                return [AbstractSection(heading=None, text=_strip_markup(value) or value)]
+        ld = self.scholarly.get("abstract")
+        if isinstance(ld, str) and clean(ld):
+            return [AbstractSection(heading=None, text=_strip_markup(ld) or ld)]
+        for name in ("dc.description", "description", "og:description"):
+            value = self.first_meta((name,))
+            # Descriptions are often cut short ("... the expression of which is recalled. It..."):
+            # a truncated abstract is a wrong value, so it is not taken.
+            if value and not value.rstrip().endswith(("...", "…")):
+                return [AbstractSection(heading=None, text=_strip_markup(value) or value)]
+        return []
+
+    @article_field()
+    def abstract(self) -> str | None:
+        return render_abstract(self.abstract_sections)
+
+    @article_field(empty=[])
+    def keywords(self) -> list[str]:
+        for name in _KEYWORDS:
+            values = self.meta.get(name)
+            if not values:
+                continue
+            words: list[str] = []
+            for value in values:
+                sep = ";" if ";" in value else ","
+                words.extend(w for w in clean_list(value.split(sep)) if w not in words)
+            return words
+        return []
+
+    # --- what the paywall shows ---------------------------------------------------
+
+    @article_field(empty="unknown")
+    def access(self) -> str:
+        if self.offers:
+            return "paywalled"
+        free = self.scholarly.get("isAccessibleForFree")
+        if free is True or str(free).lower() == "true":
+            return "open"
+        if free is False or str(free).lower() == "false":
+            return "paywalled"
+        return "unknown"
+
+    @article_field(empty=[])
+    def offers(self) -> list[Offer]:
+        return []
+
+    @article_field(empty=Metrics())
+    def metrics(self) -> Metrics:
+        return Metrics()
+
+    @article_field(empty=[])
+    def related(self) -> list[RelatedLink]:
+        return []
+
+    @article_field(empty={})
+    def related_counts(self) -> dict[str, int]:
+        return {}
+
+    @article_field(empty=[])
+    def related_pending(self) -> list[str]:
+        return []
+
+    @field
+    def warnings(self) -> list[str]:
+        # Every other field first: their problems are what this reports.
+        for name in get_fields_dict(self):
+            if name != "warnings":
+                getattr(self, name)
+        return list(self.__dict__.get("_warnings", []))
+
+
+def render_abstract(sections: list[AbstractSection]) -> str | None:
+    parts = [f"{s.heading}\n{s.text}" if s.heading else s.text for s in sections if s.text]
+    return "\n\n".join(parts) or None
+
+
+def _author_from_name(raw: str) -> Author:
+    """'Malrieu, Jean-Paul' -> Author('Jean-Paul Malrieu', given, family)."""
+    given, family = split_name(raw)
+    name = f"{given} {family}" if given and family else clean(raw) or raw
+    return Author(name=name, given=given, family=family)
+
+
+def _strip_markup(value: str | None) -> str | None:
+    """Meta contents and JSON-LD sometimes carry HTML (`<p>`, `<i>`): a small
+    fragment, so BeautifulSoup reads it."""
+    if not value or "<" not in value:
+        return value
+    from bs4 import BeautifulSoup
+
+    return clean(BeautifulSoup(value, "html.parser").get_text(" "))
+
+
+def record_from_dict(data: dict[str, Any]) -> ArticleRecord:
+    return ArticleRecord.from_dict(data)
+
+
+def jsonable(record: ArticleRecord) -> str:
+    return json.dumps(attrs.asdict(record), ensure_ascii=False, indent=2)

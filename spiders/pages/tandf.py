@@ -1,0 +1,473 @@
+"""Taylor & Francis Online (Atypon Literatum): www.tandfonline.com.
+
+Layouts read here: 2019 (whitespace-heavy JSP, `a.entryAuthor`, price as
+"24 hours to view or download: USD 50.00"), 2022/23 (`div.entryAuthor`,
+`p.offer-lst` with a `<ul>` inside the `<p>`, token packages) and 2026
+(`div.itemPageRangeHistory`, related tabs that are ajax placeholders unless a
+browser filled them).  Where the prices are: `offers()`.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from parsel import Selector
+from web_poet import HttpResponse
+
+from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
+from spiders.pages.base import ArticlePage, article_field
+from spiders.pages.text import (
+    clean,
+    parse_count,
+    parse_date,
+    parse_doi,
+    parse_orcid,
+    parse_period,
+    parse_price,
+    split_pages,
+    tidy_punctuation,
+)
+
+
+def has_class(name: str) -> str:
+    """XPath predicate: the class attribute holds this word (also when a
+    sanitizer prefixed other words with TOKEN)."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# Literatum's names of its related lists, as tab labels or widget headers.
+RELATED_NAMES = {
+    "people also read": "people_also_read",
+    "recommended articles": "recommended",
+    "recommended": "recommended",
+    "cited by": "cited_by",
+    "citing articles": "cited_by",
+    "related articles": "similar",
+    "similar articles": "similar",
+}
+
+_METRIC_TITLES = {
+    "views": "views",
+    "crossref citations to date": "citations",
+    "crossref citations": "citations",
+    "citations": "citations",
+    "altmetric": "altmetric",
+    "downloads": "downloads",
+}
+
+
+class TandfArticlePage(ArticlePage):
+    platform_name = "tandf"
+
+    @classmethod
+    def matches_host(cls, host: str) -> bool:
+        return host == "tandfonline.com" or host.endswith(".tandfonline.com")
+
+    @classmethod
+    def matches_markup(cls, response: HttpResponse) -> bool:
+        # A saved or proxied T&F page: its site name and Literatum widgets.
+        sel = response.selector
+        return bool(
+            sel.xpath("//meta[@property='og:site_name'][starts-with(@content, 'Taylor')]")
+            or sel.xpath("//meta[@name='dc.Publisher'][contains(@content, 'Taylor')]")
+            and sel.xpath(f"//div[{has_class('literatumAuthors')}]")
+            or sel.xpath("//a[starts-with(@href, 'https://www.tandfonline.com/doi/')]")
+            and sel.xpath(f"//span[{has_class('hlFld-title')}]")
+        )
+
+    def has_article_markup(self) -> bool:
+        return bool(self.sel.xpath(f"//h1//span[{has_class('hlFld-title')}]"))
+
+    # --- bibliographic ----------------------------------------------------------
+
+    @article_field()
+    def doi(self) -> str | None:
+        doi = super().doi
+        if doi:
+            return doi
+        # A body-only copy still links its own DOI in the article tools.
+        href = self.sel.xpath(f"//li[{has_class('dx-doi')}]/a/@href").get()
+        return parse_doi(href)
+
+    @article_field()
+    def title(self) -> str | None:
+        heading = self.sel.xpath(f"//h1//span[{has_class('hlFld-title')}]")
+        return self.text_of(heading[:1], exclude=has_class("open_science_badges")) or super().title
+
+    @article_field(empty=[])
+    def authors(self) -> list[Author]:
+        groups = self.sel.xpath(
+            f"(//div[{has_class('literatumAuthors')}])[1]//span[{has_class('contribDegrees')}]"
+        )
+        authors = [a for a in (self._author(g) for g in groups) if a]
+        return authors or super().authors
+
+    def _author(self, group: Selector) -> Author | None:
+        if group.xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]"):
+            return None  # "(Reviewing Editor)" is listed with the authors but did not write the paper
+        link = group.xpath(f".//a[{has_class('author')} or {has_class('entryAuthor')}][1]")
+        if not link:
+            return None
+        name = self.text_of(link, exclude=has_class("overlay"))
+        if not name:
+            return None
+        given = family = None
+        href = unquote(link.attrib.get("href", "")).replace("+", " ")
+        m = re.search(r"/author/([^,/?#]+),([^/?#]+)", href)
+        if m:
+            family, given = clean(m.group(1)), clean(m.group(2))
+            # The link drops punctuation ("Odeh, Ayham M"); the displayed
+            # name keeps it ("Ayham M. Odeh"), so take the given name from there.
+            if family and name.endswith(" " + family):
+                given = clean(name[: -len(family)]) or given
+        overlay = group.xpath(f".//span[{has_class('overlay')}]")
+        affiliations = self._affiliations(overlay[0]) if overlay else []
+        orcid = parse_orcid(" ".join(group.xpath(".//a[contains(@href, 'orcid.org')]/@href").getall()))
+        return Author(name=name, given=given, family=family, affiliations=affiliations, orcid=orcid)
+
+    def _affiliations(self, overlay: Selector) -> list[str]:
+        """The overlay's own text, split at <br>: the rest is links and e-mail."""
+        chunks: list[str] = []
+        current: list[str] = []
+        for node in overlay.xpath("./node()"):
+            tag = node.root.tag if hasattr(node.root, "tag") else None
+            if isinstance(node.root, str):
+                current.append(node.root)
+            elif tag == "br":
+                chunks.append(" ".join(current))
+                current = []
+            elif tag in ("span", "i", "b", "em", "sup") and not node.xpath(
+                f"self::*[{has_class('corr-sec')} or {has_class('heading')}]"
+            ):
+                current.append(" ".join(node.xpath(".//text()").getall()))
+        chunks.append(" ".join(current))
+        affiliations: list[str] = []
+        for chunk in chunks:
+            text = tidy_punctuation(chunk)
+            if not text:
+                continue
+            # 2025+ pages list several labelled affiliations in one overlay:
+            # "a Stritch School of Medicine, ...;b Department of ..."
+            if _LABELLED_AFF.match(text):
+                affiliations.extend(clean(_LABELLED_AFF.sub("", part)) or "" for part in _AFF_SPLIT.split(text))
+            else:
+                affiliations.append(text)
+        return [a for a in affiliations if a]
+
+    @article_field()
+    def journal(self) -> str | None:
+        return (
+            super().journal
+            or self.text_of(self.sel.xpath(f"(//*[{has_class('journal-heading')}])[1]"))
+            # A body-only copy still has the breadcrumb to the journal's home.
+            or self.text_of(self.sel.xpath(f"(//a[{has_class('bc-click')}][contains(@href, '/journals/')])[1]"))
+        )
+
+    @article_field()
+    def publisher(self) -> str | None:
+        return super().publisher or ("Taylor & Francis" if self.has_article_markup() else None)
+
+    def _toc_parts(self) -> tuple[str | None, str | None]:
+        """Volume and issue from the issue's table-of-contents link /toc/CODE/VOL/ISSUE."""
+        hrefs = self.sel.xpath(
+            f"//span[{has_class('issue-heading')}]//a/@href"
+            " | //a[contains(@href, '/toc/')]/@href"
+        ).getall()
+        for script in self.sel.xpath("//script[@type='application/ld+json']/text()").getall():
+            hrefs.extend(re.findall(r'"item"\s*:\s*"([^"]*/toc/[^"]+)"', script))
+        for href in hrefs:
+            m = re.search(r"/toc/[a-z0-9]+/([^/?#]+)/([^/?#]+)", href)
+            if m and not m.group(1).startswith("0") and m.group(1) != "current":
+                return clean(unquote(m.group(1))), clean(unquote(m.group(2)))
+        coden = " ".join(self.meta.get("dc.identifier", []))
+        m = re.search(r"Vol\.\s*([\w-]+),\s*No\.\s*([\w-]+)", coden)
+        if m:
+            return m.group(1), m.group(2)
+        return None, None
+
+    @article_field()
+    def volume(self) -> str | None:
+        return super().volume or self._toc_parts()[0]
+
+    @article_field()
+    def issue(self) -> str | None:
+        return super().issue or self._toc_parts()[1]
+
+    def _page_range(self) -> tuple[str | None, str | None]:
+        text = self.text_of(self.sel.xpath(f"//span[{has_class('contentItemPageRange')}]"))
+        if not text:
+            for span in self.sel.xpath(f"//div[{has_class('itemPageRangeHistory')}]/span"):
+                candidate = self.text_of(span)
+                if candidate and candidate.lower().startswith("page"):
+                    text = candidate
+                    break
+        return split_pages(text)
+
+    @article_field()
+    def first_page(self) -> str | None:
+        return super().first_page or self._page_range()[0]
+
+    @article_field()
+    def last_page(self) -> str | None:
+        return super().last_page or self._page_range()[1]
+
+    @article_field()
+    def published(self) -> str | None:
+        history = self.sel.xpath(
+            f"//div[{has_class('literatumContentItemHistory')} or {has_class('itemPageRangeHistory')}]"
+            "//text()[contains(., 'Published online')]"
+        ).getall()
+        for text in history:
+            date = parse_date(text.split(":", 1)[-1])
+            if date:
+                return date
+        if history:
+            self._warn(f"published: unreadable date {clean(history[0])!r}")
+        return super().published
+
+    @article_field()
+    def article_type(self) -> str | None:
+        return self.text_of(self.sel.xpath(f"(//div[{has_class('toc-heading')}])[1]")) or super().article_type
+
+    @article_field(empty=[])
+    def abstract_sections(self) -> list[AbstractSection]:
+        block = self.sel.xpath(f"(//div[{has_class('hlFld-Abstract')}])[1]")
+        if not block:
+            return super().abstract_sections
+        sections = self._sections(block[0])
+        return sections or super().abstract_sections
+
+    def _sections(self, block: Selector) -> list[AbstractSection]:
+        """Headed parts (`h3` sub-headings, or a bold 'Heading:' opening a
+        paragraph) become sections; the block's own 'Abstract' title does not."""
+        sections: list[AbstractSection] = []
+        heading: str | None = None
+        for node in block.xpath(".//*[self::h2 or self::h3 or self::h4 or self::p or self::div[" + has_class("sectionHeading") + "]]"):
+            tag = node.root.tag
+            text = self.text_of(node)
+            if not text:
+                continue
+            if tag in ("h2", "h3", "h4") or tag == "div":
+                if text.lower().rstrip(":") in ("abstract", "summary"):
+                    continue
+                heading = text.rstrip(": ").strip() or None
+                continue
+            if node.xpath(f"self::p[{has_class('kwd-title')}] | ancestor::*[{has_class('abstractKeywords')}]"):
+                continue
+            if text.lower().rstrip(":") in ("abstract", "summary"):
+                continue  # the block's title repeated as a paragraph
+            lead = clean(" ".join(node.xpath("./*[1][self::b or self::strong]//text()").getall()))
+            if lead and lead.endswith(":") and text.startswith(lead):
+                sections.append(AbstractSection(heading=lead.rstrip(":").strip(), text=clean(text[len(lead):]) or ""))
+                heading = None
+                continue
+            if sections and sections[-1].heading == heading and heading is not None:
+                sections[-1].text = f"{sections[-1].text} {text}"
+            elif sections and heading is None and sections[-1].heading is None:
+                sections[-1].text = f"{sections[-1].text}\n\n{text}"
+            else:
+                sections.append(AbstractSection(heading=heading, text=text))
+        return sections
+
+    @article_field(empty=[])
+    def keywords(self) -> list[str]:
+        shown = self.sel.xpath(
+            f"//div[{has_class('abstractKeywords')} or {has_class('hlFld-KeywordText')}]//li"
+        )
+        words: list[str] = []
+        for li in shown:
+            word = self.text_of(li)
+            if word and word not in words:
+                words.append(word.rstrip(",;"))
+        return words or super().keywords
+
+    # --- access and offers --------------------------------------------------------
+
+    @article_field(empty="unknown")
+    def access(self) -> str:
+        logo = self.text_of(
+            self.sel.xpath(f"//div[{has_class('accessLogo')}] | //p[@id='logo-text']")
+        ) or ""
+        if re.search(r"\b(open|free) access\b", logo, re.IGNORECASE):
+            return "open"
+        if self.offers or self.sel.xpath(
+            f"//div[{has_class('accessDenialDropZone')} or {has_class('eCommercePurchaseAccessWidget')}"
+            f" or {has_class('purchaseAreaList_expanded')}]"
+        ):
+            return "paywalled"
+        return super().access
+
+    @article_field(empty=[])
+    def offers(self) -> list[Offer]:
+        """Walk the purchase area in document order.  The markup puts a <ul>
+        inside <p class="offer-lst">, which an HTML parser closes early, so
+        the title, bullet lines and price are siblings, not one element."""
+        area = self.sel.xpath(f"//div[{has_class('purchase-items')}]")
+        if not area:
+            return []
+        tax_note = self.text_of(self.sel.xpath(f"(//div[{has_class('tax-note')}])[1]"), exclude="self::abbr")
+        offers: list[Offer] = []
+        seen: set[int] = set()
+        for node in self.sel.xpath(
+            f"//div[{has_class('purchase-items')}]//*[({has_class('titles')})"
+            f" or self::li[parent::ul[{has_class('offer-desc')}]]"
+            f" or {has_class('offer-price')} or {has_class('research-passport-price')}]"
+        ):
+            key = id(node.root)
+            if key in seen:
+                continue
+            seen.add(key)
+            text = self.text_of(node)
+            if not text:
+                continue
+            if node.xpath(f"self::*[{has_class('titles')}]"):
+                offers.append(Offer(label=text, kind=offer_kind(text), price=None, currency=None, tax_note=tax_note))
+            elif not offers:
+                continue
+            elif node.root.tag == "li":
+                offers[-1].details.append(text)
+            else:
+                self._set_price(offers[-1], text)
+        for offer in offers:
+            offer.period = parse_period(offer.label, *offer.details) or offer.period
+            if offer.price is None:
+                self._warn(f"offer {offer.label!r}: no price shown")
+        return offers
+
+    def _set_price(self, offer: Offer, text: str) -> None:
+        price, currency = parse_price(text)
+        if price is None or currency is None:
+            self._warn(f"offer {offer.label!r}: price {text!r} unreadable")
+            return
+        offer.price, offer.currency = price, currency
+        offer.period = parse_period(text.split(currency)[0] if currency in text else text)
+        if re.search(r"\bper package\b|\btokens?\b", f"{offer.label} {text}", re.IGNORECASE):
+            offer.kind = "tokens"
+
+    # --- metrics and related lists ---------------------------------------------------
+
+    @article_field(empty=Metrics())
+    def metrics(self) -> Metrics:
+        metrics = Metrics()
+        for section in self.sel.xpath(f"(//div[{has_class('articleMetricsContainer')}])[1]//div[{has_class('section')}]"):
+            title = (self.text_of(section.xpath(f".//div[{has_class('title')}][1]")) or "").lower()
+            key = _METRIC_TITLES.get(title)
+            if not key:
+                continue
+            raw = self.text_of(section.xpath(f".//div[{has_class('value')}][1]"))
+            value = parse_count(raw)
+            if raw and value is None:
+                self._warn(f"metrics: {title} {raw!r} is not an exact number")
+            if getattr(metrics, key) is None:
+                setattr(metrics, key, value)
+        return metrics
+
+    def _related_panes(self) -> list[tuple[str, str | None, Selector | None]]:
+        """(list name, tab label, pane) for each related-list tab or widget."""
+        panes: list[tuple[str, str | None, Selector | None]] = []
+        for tab in self.sel.xpath("//ul[" + has_class("tab-nav") + "]//a[@role='tab']"):
+            label = self.text_of(tab) or ""
+            name = _related_name(label)
+            if not name:
+                continue
+            target = tab.attrib.get("aria-controls")
+            pane = self.sel.xpath(f"//*[@id='{target}']") if target and "'" not in target else []
+            if not pane:
+                # Sanitized copies replace the ids by TOKEN: fall back to the dropzone name.
+                pane = self.sel.xpath(
+                    f"//div[@data-pb-dropzone-name][translate(@data-pb-dropzone-name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+                    f" 'abcdefghijklmnopqrstuvwxyz') = '{_label_words(label)}']"
+                )
+            panes.append((name, label, pane[0] if pane else None))
+        if panes:
+            return panes
+        for header in self.sel.xpath(f"//h1[{has_class('widget-header')}] | //h2[{has_class('widget-header')}]"):
+            name = _related_name(self.text_of(header) or "")
+            if name:
+                body = header.xpath("following-sibling::div[1]")
+                panes.append((name, None, body[0] if body else None))
+        return panes
+
+    @article_field(empty=[])
+    def related(self) -> list[RelatedLink]:
+        links: list[RelatedLink] = []
+        done: set[str] = set()
+        for name, _, pane in self._related_panes():
+            if pane is None or name in done:
+                continue
+            cards = pane.xpath(f".//div[{has_class('article-card')}]")
+            if cards:
+                done.add(name)
+            for rank, card in enumerate(cards, start=1):
+                anchor = card.xpath(
+                    f".//div[{has_class('header')}]//a[@href][1] | .//span[{has_class('hlFld-Title')}]//a[@href][1]"
+                )
+                if not anchor:
+                    continue
+                href = anchor[0].attrib.get("href")
+                url = self.absolute(href)
+                if url:
+                    url = url.split("?")[0]
+                title = self.text_of(anchor[:1])
+                if not title:
+                    continue
+                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_doi_of_link(url)))
+        return links
+
+    @article_field(empty={})
+    def related_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for name, label, _ in self._related_panes():
+            m = re.search(r"(\d[\d,]*)\s*\)?\s*$", label or "")
+            if m and name not in counts:
+                counts[name] = int(m.group(1).replace(",", ""))
+        return counts
+
+    @article_field(empty=[])
+    def related_pending(self) -> list[str]:
+        """Tabs whose pane is an empty ajax placeholder: a browser would load
+        them, so the list is unknown here, not empty."""
+        pending: list[str] = []
+        for name, _, pane in self._related_panes():
+            if pane is None or name in pending:
+                continue
+            if pane.xpath(f".//div[{has_class('article-card')}]"):
+                continue
+            if pane.xpath(f".//div[{has_class('ajaxWidget')}]") or not self.text_of(pane):
+                pending.append(name)
+        return pending
+
+
+_LABELLED_AFF = re.compile(r"^[a-z]\s+(?=[A-Z])")
+_AFF_SPLIT = re.compile(r"\s*;\s*(?=[a-z]\s+[A-Z])")
+
+
+def offer_kind(label: str) -> str:
+    low = label.lower()
+    if "token" in low or "package" in low:
+        return "tokens"
+    if "issue" in low:
+        return "issue"
+    if "subscri" in low or "/month" in low or "per year" in low:
+        return "subscription"
+    if "article" in low or "pdf" in low or "chapter" in low or "online access" in low:
+        return "article"
+    return "other"
+
+
+def _label_words(label: str) -> str:
+    return re.sub(r"[\d,()]+", "", label).strip().lower()
+
+
+def _related_name(label: str) -> str | None:
+    return RELATED_NAMES.get(_label_words(label))
+
+
+def _doi_of_link(url: str | None) -> str | None:
+    if not url:
+        return None
+    path = urlsplit(url).path
+    if "/doi/" not in path:
+        return None
+    return parse_doi(path.split("/doi/", 1)[1])

@@ -1,0 +1,239 @@
+"""Small, pure parsers shared by every page object: text, numbers, dates,
+prices, access periods, DOIs and ISSNs.
+
+Each returns None when the input does not say the thing clearly: a missing
+value is null, a guessed value would be a bug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Iterable
+from urllib.parse import unquote
+
+from dateutil import parser as date_parser
+from price_parser import Price
+
+_WS = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.)])")
+
+
+def clean(text: str | None) -> str | None:
+    """Collapse all whitespace (including NBSP and newlines) to single spaces."""
+    if text is None:
+        return None
+    text = _WS.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    return text or None
+
+
+def clean_list(texts: Iterable[str | None]) -> list[str]:
+    return [t for t in (clean(x) for x in texts) if t]
+
+
+def tidy_punctuation(text: str | None) -> str | None:
+    """'Paul Sabatier , Toulouse' -> 'Paul Sabatier, Toulouse' (Literatum affiliations)."""
+    text = clean(text)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text) if text else None
+
+
+def join_text(parts: Iterable[str]) -> str | None:
+    """Join text nodes of an element and clean: what a reader sees, whitespace folded."""
+    return clean(" ".join(parts))
+
+
+# --- numbers -----------------------------------------------------------------
+
+_EXACT_INT = re.compile(r"^\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+$|^\d+$")
+
+
+def parse_count(text: str | None) -> int | None:
+    """'31,131' -> 31131.  '17k', '1.2M', '<5' are not exact: None."""
+    text = clean(text)
+    if not text:
+        return None
+    if not _EXACT_INT.match(text):
+        return None
+    return int(re.sub(r"\D", "", text))
+
+
+# --- dates -------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_YEAR_ONLY = re.compile(r"^\d{4}$")
+_DEFAULT_A = dt.datetime(2000, 1, 1)
+_DEFAULT_B = dt.datetime(2001, 2, 2)
+
+
+def parse_date(text: str | None) -> str | None:
+    """A full calendar date as 'YYYY-MM-DD', or None when the text has no full date.
+
+    '24 Apr 2013', '2013/04/24', '2013-04-24T10:00:00Z' all work; '2013' or
+    'Apr 2013' give None rather than an invented day.
+    """
+    text = clean(text)
+    if not text:
+        return None
+    m = _ISO_DATE.match(text)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        except ValueError:
+            return None
+    if _YEAR_ONLY.match(text):
+        return None
+    text = text.replace("/", "-") if re.match(r"^\d{4}/\d{1,2}/\d{1,2}$", text) else text
+    try:
+        # Parsing with two different defaults exposes fields the text lacks.
+        a = date_parser.parse(text, default=_DEFAULT_A, fuzzy=False)
+        b = date_parser.parse(text, default=_DEFAULT_B, fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if a.date() != b.date():
+        return None
+    return a.date().isoformat()
+
+
+# --- prices ------------------------------------------------------------------
+
+_CURRENCY_SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "CHF": "CHF",
+    "A$": "AUD",
+    "C$": "CAD",
+    "AU$": "AUD",
+    "CA$": "CAD",
+}
+_ISO_CURRENCY = re.compile(r"\b([A-Z]{3})\b")
+_KNOWN_ISO = {
+    "USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "CNY", "INR", "SEK", "NOK",
+    "DKK", "NZD", "SGD", "HKD", "KRW", "BRL", "ZAR", "PLN", "CZK", "MXN",
+}
+
+
+def parse_price(text: str | None) -> tuple[str | None, str | None]:
+    """'USD 1,099.00' -> ('1099.00', 'USD'); '€37.37 /Month' -> ('37.37', 'EUR').
+
+    The amount keeps the page's precision as a decimal string (never a float).
+    Either part is None when the text does not show it.
+    """
+    text = clean(text)
+    if not text:
+        return None, None
+    currency, at = _currency_of(text)
+    # Read the amount next to the currency: "24 hours to view: USD 50.00"
+    # holds another number before it.
+    candidates = [text[at:], text[:at + 4]] if at is not None else [text]
+    for candidate in candidates:
+        price = Price.fromstring(candidate)
+        if price.amount is not None and price.amount_text:
+            return _decimal_text(price.amount, price.amount_text), currency
+    return None, currency
+
+
+def _currency_of(text: str) -> tuple[str | None, int | None]:
+    """The ISO code the text names (by code or symbol) and where it stands."""
+    for m in _ISO_CURRENCY.finditer(text):
+        if m.group(1) in _KNOWN_ISO:
+            return m.group(1), m.start()
+    for symbol in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True):
+        at = text.find(symbol)
+        if at >= 0:
+            return _CURRENCY_SYMBOLS[symbol], at
+    return None, None
+
+
+def _decimal_text(amount: Decimal, amount_text: str) -> str | None:
+    """Keep '99.00' as written; price-parser already removed separators."""
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        return None
+    if value < 0:
+        return None
+    decimals = 0
+    m = re.search(r"[.,](\d{1,2})\s*$", amount_text.strip())
+    if m and not re.search(r"[.,]\d{3}\s*$", amount_text.strip()):
+        decimals = len(m.group(1))
+    return f"{value:.{decimals}f}"
+
+
+# --- access periods ----------------------------------------------------------
+
+_PERIOD = re.compile(
+    r"\b(\d+)[\s-]*(hours?|hrs?|days?|weeks?|months?|years?)\b", re.IGNORECASE
+)
+_PERIOD_UNIT = {"h": ("PT", "H"), "d": ("P", "D"), "w": ("P", "W"), "m": ("P", "M"), "y": ("P", "Y")}
+
+
+def parse_period(*texts: str | None) -> str | None:
+    """'48 hours access to article PDF' -> 'PT48H'; '30 days online access' -> 'P30D'."""
+    for text in texts:
+        if not text:
+            continue
+        m = _PERIOD.search(text)
+        if m:
+            prefix, suffix = _PERIOD_UNIT[m.group(2)[0].lower()]
+            return f"{prefix}{int(m.group(1))}{suffix}"
+    return None
+
+
+# --- identifiers -------------------------------------------------------------
+
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>?#]+)", re.IGNORECASE)
+
+
+def parse_doi(text: str | None) -> str | None:
+    """'https://doi.org/10.1080/0026.x' or 'doi:10.1080/...' -> '10.1080/...'."""
+    if not text:
+        return None
+    m = _DOI.search(unquote(text))
+    if not m:
+        return None
+    return m.group(1).rstrip(".,;)")
+
+
+_ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
+
+
+def parse_issn(text: str | None) -> str | None:
+    m = _ISSN.search(text or "")
+    return f"{m.group(1)}-{m.group(2).upper()}" if m else None
+
+
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
+
+
+def parse_orcid(text: str | None) -> str | None:
+    m = _ORCID.search(text or "")
+    return m.group(1) if m else None
+
+
+def split_pages(text: str | None) -> tuple[str | None, str | None]:
+    """'Pages 1092-1099' -> ('1092', '1099'); 'e1001' -> ('e1001', None)."""
+    text = clean(text)
+    if not text:
+        return None, None
+    text = re.sub(r"^(pages?|pp?\.?)\s*", "", text, flags=re.IGNORECASE)
+    parts = re.split(r"\s*[-–—]\s*", text, maxsplit=1)
+    first = parts[0] or None
+    last = parts[1] if len(parts) > 1 and parts[1] else None
+    if first and not re.match(r"^[A-Za-z]{0,3}\d+[A-Za-z]{0,3}$", first):
+        return None, None
+    if last and not re.match(r"^[A-Za-z]{0,3}\d+[A-Za-z]{0,3}$", last):
+        last = None
+    return first, last
+
+
+def split_name(name: str) -> tuple[str | None, str | None]:
+    """'Family, Given' -> (given, family).  A name without a comma is not split:
+    'Jean-Paul Malrieu' could be read two ways, and a wrong family name is a bug."""
+    if "," in name:
+        family, _, given = name.partition(",")
+        return clean(given), clean(family)
+    return None, None
