@@ -113,8 +113,11 @@ class ArticlePage(WebPage[ArticleRecord]):
     def sel(self) -> Selector:
         return self.response.selector
 
+    def _warnings(self) -> list[str]:
+        return self.__dict__.get("_warning_list", [])
+
     def _warn(self, message: str) -> None:
-        warnings = self.__dict__.setdefault("_warnings", [])
+        warnings = self.__dict__.setdefault("_warning_list", [])
         if message not in warnings:
             warnings.append(message)
 
@@ -148,7 +151,8 @@ class ArticlePage(WebPage[ArticleRecord]):
     @functools.cached_property
     def jsonld(self) -> list[dict[str, Any]]:
         """schema.org objects of the page, flattened out of @graph and lists."""
-        if not self.sel.xpath("//script[@type='application/ld+json']"):
+        # Sanitized copies keep the <script> and drop its text: nothing to read.
+        if not self.sel.xpath("//script[@type='application/ld+json'][normalize-space()]"):
             return []
         try:
             items = JsonLdExtractor().extract_items(self.sel.root)
@@ -186,10 +190,17 @@ class ArticlePage(WebPage[ArticleRecord]):
             return None
         if isinstance(nodes, Selector):
             nodes = SelectorList([nodes])
-        xp = ".//text()[not(ancestor::script) and not(ancestor::style)]"
+        skip: set[Any] = set()
         if exclude:
-            xp = f".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::*[{exclude}])]"
-        return join_text(t for n in nodes for t in n.xpath(xp).getall())
+            # The elements themselves, not their ids: lxml proxies live only while referenced.
+            skip = {e.root for n in nodes for e in n.xpath(f".//*[{exclude}]")}
+        parts: list[str] = []
+        for node in nodes:
+            if isinstance(node.root, str):
+                parts.append(node.root)
+            else:
+                _visible_text(node.root, parts, skip, tail=False)
+        return join_text(["".join(parts)])
 
     def absolute(self, href: str | None) -> str | None:
         if not href:
@@ -334,23 +345,42 @@ class ArticlePage(WebPage[ArticleRecord]):
                 issn = parse_issn(value)
                 if issn and issn not in found:
                     found.append(issn)
+        if not found:
+            for value in (self._ld_part("Periodical", "issn") or "").replace(",", " ").split():
+                issn = parse_issn(value)
+                if issn and issn not in found:
+                    found.append(issn)
         return found
+
+    def _ld_part(self, type_name: str, key: str) -> str | None:
+        """A value of the article's isPartOf chain (issue -> volume -> periodical)."""
+        part = self.scholarly.get("isPartOf")
+        for _ in range(4):
+            if not isinstance(part, dict):
+                return None
+            types = part.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if type_name in types and part.get(key) is not None:
+                value = part[key]
+                return clean(str(value[0] if isinstance(value, list) and value else value))
+            part = part.get("isPartOf")
+        return None
 
     @article_field()
     def volume(self) -> str | None:
-        return self.first_meta(_VOLUME)
+        return self.first_meta(_VOLUME) or self._ld_part("PublicationVolume", "volumeNumber")
 
     @article_field()
     def issue(self) -> str | None:
-        return self.first_meta(_ISSUE)
+        return self.first_meta(_ISSUE) or self._ld_part("PublicationIssue", "issueNumber")
 
     @article_field()
     def first_page(self) -> str | None:
-        return self.first_meta(_FIRST_PAGE)
+        return self.first_meta(_FIRST_PAGE) or clean(str(self.scholarly.get("pageStart") or "")) or None
 
     @article_field()
     def last_page(self) -> str | None:
-        return self.first_meta(_LAST_PAGE)
+        return self.first_meta(_LAST_PAGE) or clean(str(self.scholarly.get("pageEnd") or "")) or None
 
     @article_field()
     def published(self) -> str | None:
@@ -438,7 +468,31 @@ class ArticlePage(WebPage[ArticleRecord]):
         for name in get_fields_dict(self):
             if name != "warnings":
                 getattr(self, name)
-        return list(self.__dict__.get("_warnings", []))
+        return list(self._warnings())
+
+
+_BLOCK_TAGS = frozenset(
+    "p div li ul ol br h1 h2 h3 h4 h5 h6 tr td th table section article header footer dd dt".split()
+)
+_HIDDEN_TAGS = frozenset(("script", "style", "noscript", "template"))
+
+
+def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) -> None:
+    """Text as a reader sees it: inline markup (<sub>, <i>) joins words
+    ("CO<sub>2</sub>" is "CO2"), block elements separate them."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if el not in skip and tag not in _HIDDEN_TAGS:
+        block = tag in _BLOCK_TAGS
+        if block:
+            out.append(" ")
+        if el.text and tag:
+            out.append(el.text)
+        for child in el:
+            _visible_text(child, out, skip)
+        if block:
+            out.append(" ")
+    if tail and el.tail:
+        out.append(el.tail)
 
 
 def render_abstract(sections: list[AbstractSection]) -> str | None:

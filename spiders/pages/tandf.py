@@ -166,7 +166,7 @@ class TandfArticlePage(ArticlePage):
 
     @article_field()
     def publisher(self) -> str | None:
-        return super().publisher or ("Taylor & Francis" if self.has_article_markup() else None)
+        return super().publisher
 
     def _toc_parts(self) -> tuple[str | None, str | None]:
         """Volume and issue from the issue's table-of-contents link /toc/CODE/VOL/ISSUE."""
@@ -272,9 +272,9 @@ class TandfArticlePage(ArticlePage):
 
     @article_field(empty=[])
     def keywords(self) -> list[str]:
-        shown = self.sel.xpath(
-            f"//div[{has_class('abstractKeywords')} or {has_class('hlFld-KeywordText')}]//li"
-        )
+        # The first keyword group; later groups are other schemes
+        # ("SUSTAINABLE DEVELOPMENT GOALS: SDG1: no poverty").
+        shown = self.sel.xpath(f"(//div[{has_class('hlFld-KeywordText')}])[1]//li")
         words: list[str] = []
         for li in shown:
             word = self.text_of(li)
@@ -331,7 +331,7 @@ class TandfArticlePage(ArticlePage):
                 self._set_price(offers[-1], text)
         for offer in offers:
             offer.period = parse_period(offer.label, *offer.details) or offer.period
-            if offer.price is None:
+            if offer.price is None and not any(f"offer {offer.label!r}" in w for w in self._warnings()):
                 self._warn(f"offer {offer.label!r}: no price shown")
         return offers
 
@@ -373,7 +373,7 @@ class TandfArticlePage(ArticlePage):
                 continue
             target = tab.attrib.get("aria-controls")
             pane = self.sel.xpath(f"//*[@id='{target}']") if target and "'" not in target else []
-            if not pane:
+            if len(pane) != 1:
                 # Sanitized copies replace the ids by TOKEN: fall back to the dropzone name.
                 pane = self.sel.xpath(
                     f"//div[@data-pb-dropzone-name][translate(@data-pb-dropzone-name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
@@ -406,9 +406,7 @@ class TandfArticlePage(ArticlePage):
                 if not anchor:
                     continue
                 href = anchor[0].attrib.get("href")
-                url = self.absolute(href)
-                if url:
-                    url = url.split("?")[0]
+                url = _without_tracking(self.absolute(href))
                 title = self.text_of(anchor[:1])
                 if not title:
                     continue
@@ -430,7 +428,10 @@ class TandfArticlePage(ArticlePage):
         them, so the list is unknown here, not empty."""
         pending: list[str] = []
         for name, _, pane in self._related_panes():
-            if pane is None or name in pending:
+            if name in pending:
+                continue
+            if pane is None:  # announced by its tab, content not in this HTML
+                pending.append(name)
                 continue
             if pane.xpath(f".//div[{has_class('article-card')}]"):
                 continue
@@ -454,6 +455,16 @@ def offer_kind(label: str) -> str:
     if "article" in low or "pdf" in low or "chapter" in low or "online access" in low:
         return "article"
     return "other"
+
+
+def _without_tracking(url: str | None) -> str | None:
+    """'/doi/full/10.1080/x?src=recsys' -> '/doi/full/10.1080/x': the query
+    says which widget was clicked, not which article."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    query = "&".join(q for q in parts.query.split("&") if q and not q.startswith(("src=", "utm_")))
+    return parts._replace(query=query).geturl()
 
 
 def _label_words(label: str) -> str:

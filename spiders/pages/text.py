@@ -219,7 +219,8 @@ def split_pages(text: str | None) -> tuple[str | None, str | None]:
     text = clean(text)
     if not text:
         return None, None
-    text = re.sub(r"^(pages?|pp?\.?)\s*", "", text, flags=re.IGNORECASE)
+    # "Article: 1117749" is an article number standing in for pages.
+    text = re.sub(r"^(pages?|pp?\.?|article( number)?:?|art\. no\.?)\s*", "", text, flags=re.IGNORECASE)
     parts = re.split(r"\s*[-–—]\s*", text, maxsplit=1)
     first = parts[0] or None
     last = parts[1] if len(parts) > 1 and parts[1] else None

@@ -1,0 +1,110 @@
+"""Downloader middlewares: how paperwall backs off when a site asks it to.
+
+`RetryAfterMiddleware` honours ``Retry-After`` on 429 and 503 answers.
+Scrapy's RetryMiddleware retries those codes at once; a site that says "come
+back in 30 s" should get 30 s of silence from us, on every request to it, not
+just on the one that was refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from time import monotonic
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import sleep
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_CODES = frozenset({429, 503})
+
+
+def parse_retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value: delta-seconds or an HTTP date.
+
+    None when the header is absent or unreadable (the caller then falls back
+    to an ordinary retry); never negative.
+    """
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Retry 429/503 answers that carry Retry-After, after the time they ask.
+
+    The wait (capped by ``RETRY_AFTER_MAX``) pauses the whole download slot
+    (the site), not only the refused request: `process_request` holds every
+    request to that slot until the pause ends.  Answers without the header
+    are left to Scrapy's RetryMiddleware, and both share the request's
+    ``retry_times`` budget (RETRY_TIMES).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("RETRY_AFTER_MAX", 300.0)
+        self._paused_until: dict[str, float] = {}  # slot key -> monotonic deadline
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def slot_key(self, request: Request) -> str:
+        # The downloader's own key, so a pause covers exactly one download slot.
+        return self.crawler.engine.downloader.get_slot_key(request)
+
+    def remaining_pause(self, request: Request) -> float:
+        return self._paused_until.get(self.slot_key(request), 0.0) - monotonic()
+
+    def pause(self, request: Request, seconds: float) -> None:
+        key = self.slot_key(request)
+        deadline = monotonic() + seconds
+        self._paused_until[key] = max(self._paused_until.get(key, 0.0), deadline)
+
+    async def process_request(self, request: Request) -> None:
+        wait = self.remaining_pause(request)
+        if wait > 0:
+            await sleep(wait)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in RETRY_AFTER_CODES or request.meta.get("dont_retry"):
+            return response
+        wait = parse_retry_after(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response  # RetryMiddleware retries it the ordinary way
+        wait = min(wait, self.max_wait)
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=f"{response.status} with Retry-After",
+        )
+        if retry is None:
+            return response  # retries exhausted: the spider records this answer
+        logger.info("%s answered %s: pausing %s for %.1f s", request.url, response.status,
+                    self.slot_key(request), wait)
+        self.pause(request, wait)
+        return retry

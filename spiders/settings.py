@@ -1,0 +1,74 @@
+"""Scrapy settings for paperwall: polite defaults for real publisher sites.
+
+`scrapy crawl landing` and `paperwall crawl` read this module (scrapy.cfg
+names it).  The demo overrides the delays for its loopback host only, see
+`paperwall.cli_crawl.demo_settings`.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "paperwall"
+SPIDER_MODULES = ["spiders.spiders"]
+NEWSPIDER_MODULE = "spiders.spiders"
+
+# Say who we are and where to complain: publishers block anonymous bots first.
+USER_AGENT = "paperwall/0.1 (+https://github.com/paperwall/paperwall; scholarly-metadata crawler)"
+
+# --- politeness -------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+# Protego plus the site-wide "Crawl-delay" that many publishers write after
+# their last group (T&F, SAGE, Wiley): see spiders/extensions.py.
+ROBOTSTXT_PARSER = "spiders.extensions.SiteDelayRobotParser"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# AutoThrottle never goes below DOWNLOAD_DELAY; a robots.txt Crawl-delay
+# raises the floor per site (RobotsCrawlDelay).
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+# We never log in or keep a session: a landing page must look the same to anyone.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- retries ----------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Longest wait a Retry-After header may impose before one retry (seconds).
+RETRY_AFTER_MAX = 300
+
+# Every status reaches the spider: a 404, a 403 bot challenge or a 503 that
+# outlived its retries is a fetch outcome worth recording, not an error to drop.
+HTTPERROR_ALLOW_ALL = True
+
+# --- components -------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Before RetryMiddleware (550) in process_response, which runs high to low.
+    "spiders.middlewares.RetryAfterMiddleware": 560,
+}
+EXTENSIONS = {
+    # After AutoThrottle (0): its signal handlers must run after AutoThrottle's.
+    "spiders.extensions.RobotsCrawlDelay": 100,
+    "spiders.extensions.ProgressExtension": 200,
+}
+ITEM_PIPELINES = {
+    "spiders.pipelines.StoragePipeline": 300,
+}
+
+# --- paperwall --------------------------------------------------------------
+# Database URL; empty means storage.db.default_url() (./paperwall.db).
+PAPERWALL_DB = ""
+PAPERWALL_BATCH_SIZE = 200
+PAPERWALL_BATCH_SECONDS = 2.0
+# tqdm bar on stderr: None = only when stderr is a terminal; True/False forces.
+PAPERWALL_PROGRESS = None
+# Where DOIs are resolved (the demo points this at its own resolver).
+PAPERWALL_DOI_RESOLVER = "https://doi.org/"
+
+# --- modern defaults (explicit so a Scrapy upgrade cannot change them) ------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
