@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
+from lxml import etree
 from extruct.jsonld import JsonLdExtractor
 from parsel import Selector, SelectorList
 from web_poet import WebPage, field
@@ -71,6 +72,16 @@ _ABSTRACT = ("citation_abstract", "dc.description", "dcterms.abstract", "descrip
 _KEYWORDS = ("citation_keywords", "dc.subject", "keywords")
 
 
+# Compiled once: parsel builds an XPath evaluator per call, which costs more
+# than these queries themselves.
+_ALL_CLASSES = etree.XPath("//@class")
+_METAS = etree.XPath("//meta[@content]")
+_JSONLD_SCRIPTS = etree.XPath("//script[@type='application/ld+json']")
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
+_FIRST_H1 = etree.XPath("(//h1)[1]")
+_HTML_PARSERS: dict[str, etree.HTMLParser] = {}
+
+
 def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable[..., T]], Any]:
     """A record field that is empty unless the page is an article, and that
     turns an unexpected error into a warning instead of losing the record."""
@@ -106,12 +117,43 @@ class ArticlePage(WebPage[ArticleRecord]):
     """Generic page object: embedded metadata only.  Never claims a platform."""
 
     platform_name = "generic"
+    # Class names this page object reads.  They are found in one pass over
+    # the document (`by_class`) instead of one XPath scan per field: the
+    # extraction budget is twice the time lxml needs to parse the page.
+    class_markers: tuple[str, ...] = ()
 
     # --- shared plumbing ----------------------------------------------------
 
-    @property
+    @functools.cached_property
     def sel(self) -> Selector:
-        return self.response.selector
+        """The parsed page.  Bytes go to lxml with the encoding the response
+        declares (BOM, HTTP header, meta charset, else sniffed), instead of
+        being decoded to text and encoded again."""
+        body = bytes(self.response.body)
+        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, self.response.encoding)
+        if root is None:
+            return self.response.selector
+        return Selector(root=root, type="html")
+
+    @functools.cached_property
+    def _class_index(self) -> dict[str, list[Any]]:
+        index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
+        if not index:
+            return index
+        # `//@class` is one cheap walk; predicates on `//*` cost several
+        # times more in libxml2, and so would one query per class name.
+        for attr in _ALL_CLASSES(self.sel.root):
+            for token in attr.split():
+                bucket = index.get(token)
+                if bucket is not None:
+                    bucket.append(attr.getparent())
+        return index
+
+    def by_class(self, name: str) -> SelectorList:
+        """Elements whose class attribute holds the word `name`, in page order."""
+        if name not in self._class_index:
+            raise KeyError(f"{name!r} is not in {type(self).__name__}.class_markers")
+        return SelectorList(Selector(root=el, type="html") for el in self._class_index[name])
 
     def _warnings(self) -> list[str]:
         return self.__dict__.get("_warning_list", [])
@@ -125,8 +167,8 @@ class ArticlePage(WebPage[ArticleRecord]):
     def meta_pairs(self) -> list[tuple[str, str, str]]:
         """(lower-cased name or property, content, scheme) in page order."""
         pairs = []
-        for m in self.sel.xpath("//meta[@content]"):
-            attrib = m.root.attrib
+        for m in _METAS(self.sel.root):
+            attrib = m.attrib
             name = attrib.get("name") or attrib.get("property") or attrib.get("itemprop")
             if name:
                 pairs.append((name.strip().lower(), attrib.get("content", ""), attrib.get("scheme", "")))
@@ -151,14 +193,15 @@ class ArticlePage(WebPage[ArticleRecord]):
     @functools.cached_property
     def jsonld(self) -> list[dict[str, Any]]:
         """schema.org objects of the page, flattened out of @graph and lists."""
-        # Sanitized copies keep the <script> and drop its text: nothing to read.
-        if not self.sel.xpath("//script[@type='application/ld+json'][normalize-space()]"):
-            return []
-        try:
-            items = JsonLdExtractor().extract_items(self.sel.root)
-        except Exception:  # noqa: BLE001 - broken JSON-LD is common, not fatal
-            self._warn("JSON-LD could not be parsed")
-            return []
+        extractor = JsonLdExtractor()
+        items: list[Any] = []
+        for script in _JSONLD_SCRIPTS(self.sel.root):
+            if not (script.text or "").strip():
+                continue  # sanitized copies keep the <script> and drop its text
+            try:
+                items.extend(extractor.extract_items(script))
+            except Exception:  # noqa: BLE001 - broken JSON-LD is common, not fatal
+                self._warn("JSON-LD could not be parsed")
         flat: list[dict[str, Any]] = []
         stack = list(items)
         while stack:
@@ -217,10 +260,19 @@ class ArticlePage(WebPage[ArticleRecord]):
         without embedded metadata (a body-only copy)."""
         return False
 
+    def has_article_metadata(self) -> bool:
+        if any(name in self.meta for name in classify_mod.ARTICLE_META_NAMES):
+            return True
+        if "article" in (self.first_meta(("og:type",)) or "") and _FIRST_H1(self.sel.root):
+            return True
+        return bool(self.scholarly)
+
     @article_field(empty="not_article", gate=False)
     def status(self) -> str:
         return classify_mod.classify(
-            self.sel, self.response.status or 200, has_article_markup=self.has_article_markup()
+            self.sel,
+            self.response.status or 200,
+            is_article=self.has_article_markup() or self.has_article_metadata(),
         )
 
     @field
@@ -229,7 +281,7 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field(empty="", gate=False)
     def url(self) -> str:
-        canonical = self.sel.xpath("//link[@rel='canonical']/@href").get()
+        canonical = next(iter(_CANONICAL(self.sel.root)), None)
         for candidate in (canonical, self.first_meta(("og:url",))):
             if candidate and "TOKEN" not in candidate and candidate.startswith(("http", "/")):
                 absolute = self.absolute(candidate)
@@ -268,7 +320,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         if not value:
             value = clean(str(self.scholarly.get("headline") or self.scholarly.get("name") or "")) or None
         if not value:
-            value = self.text_of(self.sel.xpath("//h1[1]"))
+            value = self.text_of(SelectorList(Selector(root=e, type="html") for e in _FIRST_H1(self.sel.root)))
         return _strip_markup(value)
 
     @article_field(empty=[])
@@ -493,6 +545,19 @@ def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) ->
             out.append(" ")
     if tail and el.tail:
         out.append(el.tail)
+
+
+def _parse_html(body: bytes, encoding: str | None) -> Any:
+    encoding = (encoding or "utf-8").lower()
+    parser = _HTML_PARSERS.get(encoding)
+    try:
+        if parser is None:
+            parser = _HTML_PARSERS[encoding] = etree.HTMLParser(
+                encoding=encoding, recover=True, huge_tree=True, remove_comments=False
+            )
+        return etree.fromstring(body, parser=parser) if body.strip() else None
+    except (LookupError, ValueError, etree.LxmlError):
+        return None  # the caller falls back to the decoded text
 
 
 def render_abstract(sections: list[AbstractSection]) -> str | None:

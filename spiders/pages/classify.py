@@ -33,6 +33,11 @@ _NOT_FOUND_TITLES = re.compile(
 )
 _LOGIN_TITLES = re.compile(r"^(log ?in|sign ?in|login required|institutional login)\b", re.IGNORECASE)
 
+# Embedded metadata that only article pages carry (lower-cased names).
+ARTICLE_META_NAMES = (
+    "citation_title", "dc.title", "citation_doi", "prism.doi", "dc.identifier", "citation_journal_title",
+)
+
 _ARTICLE_META = (
     "//meta[@name='citation_title' or @name='dc.Title' or @name='DC.title' or @name='DC.Title'"
     " or @name='citation_doi' or @name='prism.doi' or @name='dc.identifier' or @name='DC.identifier'][@content!='']"
@@ -58,21 +63,22 @@ def has_article_metadata(sel: Selector) -> bool:
     )
 
 
-def classify(sel: Selector, http_status: int, *, has_article_markup: bool = False) -> str:
+def classify(sel: Selector, http_status: int, *, is_article: bool | None = None) -> str:
     """One of 'article', 'challenge', 'login', 'not_found', 'not_article'.
 
-    `has_article_markup` lets a platform's page object vouch for an article
-    whose <head> is missing (e.g. a saved copy of the body only).
+    `is_article` is the page object's own reading of its metadata and
+    markup (a platform vouches for a body-only copy with no <head>); when
+    None, the embedded metadata decides.
     """
-    body_head = sel.root is not None and _head_text(sel)
+    article = has_article_metadata(sel) if is_article is None else is_article
+    if article and http_status < 400:
+        return "article"
     title = page_title(sel)
-    article = has_article_metadata(sel) or has_article_markup
-    if not article and (_CHALLENGE_TITLES.match(title) or _CHALLENGE_MARKERS.search(body_head or "")):
+    # Only pages without article metadata pay for the marker scan.
+    if not article and (_CHALLENGE_TITLES.match(title) or _CHALLENGE_MARKERS.search(_head_text(sel))):
         return "challenge"
     if http_status in (404, 410):
         return "not_found"
-    if article and http_status < 400:
-        return "article"
     if _LOGIN_TITLES.match(title) or _is_login_form(sel):
         return "login"
     if http_status in (401, 403) and not article:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from parsel import Selector
+import functools
+
+from parsel import Selector, SelectorList
 from web_poet import HttpResponse
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
@@ -59,6 +61,13 @@ _METRIC_TITLES = {
 
 class TandfArticlePage(ArticlePage):
     platform_name = "tandf"
+    class_markers = (
+        "hlFld-title", "literatumAuthors", "dx-doi", "journal-heading", "bc-click", "issue-heading",
+        "nav-toc-list", "contentItemPageRange", "itemPageRangeHistory", "literatumContentItemHistory",
+        "toc-heading", "hlFld-Abstract", "hlFld-KeywordText", "accessLogo", "accessDenialDropZone",
+        "eCommercePurchaseAccessWidget", "purchaseAreaList_expanded", "purchase-items", "tax-note",
+        "articleMetricsContainer", "tab-nav", "tab-pane", "tab-pane-content", "widget-header",
+    )
 
     @classmethod
     def matches_host(cls, host: str) -> bool:
@@ -77,7 +86,10 @@ class TandfArticlePage(ArticlePage):
         )
 
     def has_article_markup(self) -> bool:
-        return bool(self.sel.xpath(f"//h1//span[{has_class('hlFld-title')}]"))
+        return bool(self._title_spans())
+
+    def _title_spans(self) -> SelectorList:
+        return SelectorList(s for s in self.by_class("hlFld-title") if s.root.tag == "span" and s.xpath("ancestor::h1"))
 
     # --- bibliographic ----------------------------------------------------------
 
@@ -87,19 +99,17 @@ class TandfArticlePage(ArticlePage):
         if doi:
             return doi
         # A body-only copy still links its own DOI in the article tools.
-        href = self.sel.xpath(f"//li[{has_class('dx-doi')}]/a/@href").get()
+        href = self.by_class("dx-doi").xpath("./a/@href").get()
         return parse_doi(href)
 
     @article_field()
     def title(self) -> str | None:
-        heading = self.sel.xpath(f"//h1//span[{has_class('hlFld-title')}]")
+        heading = self._title_spans()
         return self.text_of(heading[:1], exclude=has_class("open_science_badges")) or super().title
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
-        groups = self.sel.xpath(
-            f"(//div[{has_class('literatumAuthors')}])[1]//span[{has_class('contribDegrees')}]"
-        )
+        groups = self.by_class("literatumAuthors")[:1].xpath(f".//span[{has_class('contribDegrees')}]")
         authors = [a for a in (self._author(g) for g in groups) if a]
         return authors or super().authors
 
@@ -159,9 +169,9 @@ class TandfArticlePage(ArticlePage):
     def journal(self) -> str | None:
         return (
             super().journal
-            or self.text_of(self.sel.xpath(f"(//*[{has_class('journal-heading')}])[1]"))
+            or self.text_of(self.by_class("journal-heading")[:1])
             # A body-only copy still has the breadcrumb to the journal's home.
-            or self.text_of(self.sel.xpath(f"(//a[{has_class('bc-click')}][contains(@href, '/journals/')])[1]"))
+            or self.text_of(SelectorList(a for a in self.by_class("bc-click") if "/journals/" in a.attrib.get("href", ""))[:1])
         )
 
     @article_field()
@@ -170,10 +180,8 @@ class TandfArticlePage(ArticlePage):
 
     def _toc_parts(self) -> tuple[str | None, str | None]:
         """Volume and issue from the issue's table-of-contents link /toc/CODE/VOL/ISSUE."""
-        hrefs = self.sel.xpath(
-            f"//span[{has_class('issue-heading')}]//a/@href"
-            " | //a[contains(@href, '/toc/')]/@href"
-        ).getall()
+        hrefs = self.by_class("issue-heading").xpath(".//a/@href").getall()
+        hrefs += [a.attrib.get("href", "") for a in self.by_class("nav-toc-list")]
         for script in self.sel.xpath("//script[@type='application/ld+json']/text()").getall():
             hrefs.extend(re.findall(r'"item"\s*:\s*"([^"]*/toc/[^"]+)"', script))
         for href in hrefs:
@@ -195,9 +203,9 @@ class TandfArticlePage(ArticlePage):
         return super().issue or self._toc_parts()[1]
 
     def _page_range(self) -> tuple[str | None, str | None]:
-        text = self.text_of(self.sel.xpath(f"//span[{has_class('contentItemPageRange')}]"))
+        text = self.text_of(self.by_class("contentItemPageRange"))
         if not text:
-            for span in self.sel.xpath(f"//div[{has_class('itemPageRangeHistory')}]/span"):
+            for span in self.by_class("itemPageRangeHistory").xpath("./span"):
                 candidate = self.text_of(span)
                 if candidate and candidate.lower().startswith("page"):
                     text = candidate
@@ -214,9 +222,8 @@ class TandfArticlePage(ArticlePage):
 
     @article_field()
     def published(self) -> str | None:
-        history = self.sel.xpath(
-            f"//div[{has_class('literatumContentItemHistory')} or {has_class('itemPageRangeHistory')}]"
-            "//text()[contains(., 'Published online')]"
+        history = SelectorList(self.by_class("literatumContentItemHistory") + self.by_class("itemPageRangeHistory")).xpath(
+            ".//text()[contains(., 'Published online')]"
         ).getall()
         for text in history:
             date = parse_date(text.split(":", 1)[-1])
@@ -228,11 +235,11 @@ class TandfArticlePage(ArticlePage):
 
     @article_field()
     def article_type(self) -> str | None:
-        return self.text_of(self.sel.xpath(f"(//div[{has_class('toc-heading')}])[1]")) or super().article_type
+        return self.text_of(self.by_class("toc-heading")[:1]) or super().article_type
 
     @article_field(empty=[])
     def abstract_sections(self) -> list[AbstractSection]:
-        block = self.sel.xpath(f"(//div[{has_class('hlFld-Abstract')}])[1]")
+        block = self.by_class("hlFld-Abstract")[:1]
         if not block:
             return super().abstract_sections
         sections = self._sections(block[0])
@@ -274,7 +281,7 @@ class TandfArticlePage(ArticlePage):
     def keywords(self) -> list[str]:
         # The first keyword group; later groups are other schemes
         # ("SUSTAINABLE DEVELOPMENT GOALS: SDG1: no poverty").
-        shown = self.sel.xpath(f"(//div[{has_class('hlFld-KeywordText')}])[1]//li")
+        shown = self.by_class("hlFld-KeywordText")[:1].xpath(".//li")
         words: list[str] = []
         for li in shown:
             word = self.text_of(li)
@@ -286,14 +293,12 @@ class TandfArticlePage(ArticlePage):
 
     @article_field(empty="unknown")
     def access(self) -> str:
-        logo = self.text_of(
-            self.sel.xpath(f"//div[{has_class('accessLogo')}] | //p[@id='logo-text']")
-        ) or ""
+        logo = self.text_of(self.by_class("accessLogo")) or ""
         if re.search(r"\b(open|free) access\b", logo, re.IGNORECASE):
             return "open"
-        if self.offers or self.sel.xpath(
-            f"//div[{has_class('accessDenialDropZone')} or {has_class('eCommercePurchaseAccessWidget')}"
-            f" or {has_class('purchaseAreaList_expanded')}]"
+        if self.offers or any(
+            self.by_class(name)
+            for name in ("accessDenialDropZone", "eCommercePurchaseAccessWidget", "purchaseAreaList_expanded")
         ):
             return "paywalled"
         return super().access
@@ -303,14 +308,14 @@ class TandfArticlePage(ArticlePage):
         """Walk the purchase area in document order.  The markup puts a <ul>
         inside <p class="offer-lst">, which an HTML parser closes early, so
         the title, bullet lines and price are siblings, not one element."""
-        area = self.sel.xpath(f"//div[{has_class('purchase-items')}]")
+        area = self.by_class("purchase-items")
         if not area:
             return []
-        tax_note = self.text_of(self.sel.xpath(f"(//div[{has_class('tax-note')}])[1]"), exclude="self::abbr")
+        tax_note = self.text_of(self.by_class("tax-note")[:1], exclude="self::abbr")
         offers: list[Offer] = []
         seen: set[int] = set()
-        for node in self.sel.xpath(
-            f"//div[{has_class('purchase-items')}]//*[({has_class('titles')})"
+        for node in area.xpath(
+            f".//*[({has_class('titles')})"
             f" or self::li[parent::ul[{has_class('offer-desc')}]]"
             f" or {has_class('offer-price')} or {has_class('research-passport-price')}]"
         ):
@@ -350,7 +355,7 @@ class TandfArticlePage(ArticlePage):
     @article_field(empty=Metrics())
     def metrics(self) -> Metrics:
         metrics = Metrics()
-        for section in self.sel.xpath(f"(//div[{has_class('articleMetricsContainer')}])[1]//div[{has_class('section')}]"):
+        for section in self.by_class("articleMetricsContainer")[:1].xpath(f".//div[{has_class('section')}]"):
             title = (self.text_of(section.xpath(f".//div[{has_class('title')}][1]")) or "").lower()
             key = _METRIC_TITLES.get(title)
             if not key:
@@ -363,26 +368,28 @@ class TandfArticlePage(ArticlePage):
                 setattr(metrics, key, value)
         return metrics
 
+    @functools.cached_property
     def _related_panes(self) -> list[tuple[str, str | None, Selector | None]]:
         """(list name, tab label, pane) for each related-list tab or widget."""
         panes: list[tuple[str, str | None, Selector | None]] = []
-        for tab in self.sel.xpath("//ul[" + has_class("tab-nav") + "]//a[@role='tab']"):
+        by_id: dict[str, list[Selector]] = {}
+        for pane in self.by_class("tab-pane"):
+            by_id.setdefault(pane.attrib.get("id", ""), []).append(pane)
+        by_dropzone = {
+            (p.attrib.get("data-pb-dropzone-name") or "").strip().lower(): p for p in self.by_class("tab-pane-content")
+        }
+        for tab in self.by_class("tab-nav").xpath(".//a[@role='tab']"):
             label = self.text_of(tab) or ""
             name = _related_name(label)
             if not name:
                 continue
-            target = tab.attrib.get("aria-controls")
-            pane = self.sel.xpath(f"//*[@id='{target}']") if target and "'" not in target else []
-            if len(pane) != 1:
-                # Sanitized copies replace the ids by TOKEN: fall back to the dropzone name.
-                pane = self.sel.xpath(
-                    f"//div[@data-pb-dropzone-name][translate(@data-pb-dropzone-name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-                    f" 'abcdefghijklmnopqrstuvwxyz') = '{_label_words(label)}']"
-                )
-            panes.append((name, label, pane[0] if pane else None))
+            found = by_id.get(tab.attrib.get("aria-controls") or "", [])
+            # Sanitized copies replace the ids by TOKEN: fall back to the dropzone name.
+            pane = found[0] if len(found) == 1 else by_dropzone.get(_label_words(label))
+            panes.append((name, label, pane))
         if panes:
             return panes
-        for header in self.sel.xpath(f"//h1[{has_class('widget-header')}] | //h2[{has_class('widget-header')}]"):
+        for header in self.by_class("widget-header"):
             name = _related_name(self.text_of(header) or "")
             if name:
                 body = header.xpath("following-sibling::div[1]")
@@ -393,7 +400,7 @@ class TandfArticlePage(ArticlePage):
     def related(self) -> list[RelatedLink]:
         links: list[RelatedLink] = []
         done: set[str] = set()
-        for name, _, pane in self._related_panes():
+        for name, _, pane in self._related_panes:
             if pane is None or name in done:
                 continue
             cards = pane.xpath(f".//div[{has_class('article-card')}]")
@@ -416,7 +423,7 @@ class TandfArticlePage(ArticlePage):
     @article_field(empty={})
     def related_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for name, label, _ in self._related_panes():
+        for name, label, _ in self._related_panes:
             m = re.search(r"(\d[\d,]*)\s*\)?\s*$", label or "")
             if m and name not in counts:
                 counts[name] = int(m.group(1).replace(",", ""))
@@ -427,7 +434,7 @@ class TandfArticlePage(ArticlePage):
         """Tabs whose pane is an empty ajax placeholder: a browser would load
         them, so the list is unknown here, not empty."""
         pending: list[str] = []
-        for name, _, pane in self._related_panes():
+        for name, _, pane in self._related_panes:
             if name in pending:
                 continue
             if pane is None:  # announced by its tab, content not in this HTML

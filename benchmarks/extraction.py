@@ -1,0 +1,83 @@
+"""Extraction speed against lxml's parse alone, per platform, in one run.
+
+    python benchmarks/extraction.py [PAGES_DIR] [--repeat N]
+
+For every page under PAGES_DIR (default ../shared/pages): the median time of
+`lxml.html.fromstring(body)` and of `spiders.pages.extract(url, body)`, then
+per platform the median of each and their ratio.  The goal is extraction
+<= 2x the parse-only time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import lxml.html
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from spiders.pages import extract  # noqa: E402
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()  # warm caches (imports, compiled regexes)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def page_urls(pages: Path) -> dict[str, str]:
+    manifest = pages / "MANIFEST.tsv"
+    if not manifest.exists():
+        return {}
+    with manifest.open(encoding="utf-8") as fh:
+        return {row["file"]: row["original_url"].split(" ")[0] for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pages", nargs="?", default=str(ROOT.parent / "shared" / "pages"))
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    pages = Path(args.pages)
+    files = sorted(pages.rglob("*.html"))
+    if not files:
+        print(f"no pages under {pages}", file=sys.stderr)
+        return 1
+    urls = page_urls(pages)
+    per_platform: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    gc.disable()  # collector pauses would land on random pages
+    print(f"{'page':58} {'KB':>5} {'parse ms':>9} {'extract ms':>10} {'ratio':>6}")
+    for path in files:
+        rel = path.relative_to(pages).as_posix()
+        body = path.read_bytes()
+        url = urls.get(rel, "https://example.org/" + rel)
+        parse = median_ms(lambda: lxml.html.fromstring(body), args.repeat)
+        record = extract(url, body)
+        full = median_ms(lambda: extract(url, body), args.repeat)
+        per_platform[record.platform].append((parse, full))
+        per_platform["(all pages)"].append((parse, full))
+        print(f"{rel[:58]:58} {len(body) // 1024:5} {parse:9.2f} {full:10.2f} {full / parse:6.2f}")
+        gc.collect()
+    print()
+    print(f"{'platform':14} {'pages':>5} {'median parse ms':>16} {'median extract ms':>18} {'ratio':>6}  goal <= 2.0")
+    for platform, rows in sorted(per_platform.items()):
+        parse = statistics.median(r[0] for r in rows)
+        full = statistics.median(r[1] for r in rows)
+        print(f"{platform:14} {len(rows):5} {parse:16.2f} {full:18.2f} {full / parse:6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

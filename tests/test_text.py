@@ -1,0 +1,88 @@
+"""The small parsers every page object relies on: exact values or None."""
+
+from __future__ import annotations
+
+import pytest
+
+from spiders.pages.text import (
+    parse_count,
+    parse_date,
+    parse_doi,
+    parse_issn,
+    parse_period,
+    parse_price,
+    split_pages,
+    tidy_punctuation,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("USD 99.00", ("99.00", "USD")),
+        ("\n  USD 960.00\n ", ("960.00", "USD")),
+        ("24 hours to view or download:\n USD 50.00", ("50.00", "USD")),
+        ("From USD 450.00 per package", ("450.00", "USD")),
+        ("EUR 1,045.50", ("1045.50", "EUR")),
+        ("€37.37 /Month", ("37.37", "EUR")),
+        ("£46.00", ("46.00", "GBP")),
+        ("$41.50", ("41.50", "USD")),
+        ("39,95 €", ("39.95", "EUR")),
+        ("USD 1,099", ("1099", "USD")),
+        ("Price on request", (None, None)),
+        ("39.95", ("39.95", None)),
+        ("", (None, None)),
+    ],
+)
+def test_parse_price(text: str, expected: tuple) -> None:
+    assert parse_price(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("31,131", 31131), ("\n 4,348 \n", 4348), ("0", 0), ("17k", None), ("1.2M", None), ("<5", None), ("", None), ("12 345", 12345)],
+)
+def test_parse_count(text: str, expected: int | None) -> None:
+    assert parse_count(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24 Apr 2013", "2013-04-24"),
+        (" 29 Mar 2010 ", "2010-03-29"),
+        ("2021/08/15", "2021-08-15"),
+        ("2022-03-04T09:00:00Z", "2022-03-04"),
+        ("2013-02-30", None),
+        ("Apr 2013", None),
+        ("2013", None),
+        ("soon", None),
+    ],
+)
+def test_parse_date(text: str, expected: str | None) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("48 hours access to article PDF & online version",), "PT48H"),
+        (("30 days online access to complete issue",), "P30D"),
+        (("Article PDF can be printed", "24 hours to view"), "PT24H"),
+        (("Article PDF can be printed",), None),
+    ],
+)
+def test_parse_period(texts: tuple[str, ...], expected: str | None) -> None:
+    assert parse_period(*texts) == expected
+
+
+def test_identifiers() -> None:
+    assert parse_doi("https://doi.org/10.1080/00268976.2013.788745") == "10.1080/00268976.2013.788745"
+    assert parse_doi("doi:10.1002/(SICI)1097-4628") == "10.1002/(SICI)1097-4628"
+    assert parse_doi("/doi/full/10.1080%2F1234.5?src=recsys") == "10.1080/1234.5"
+    assert parse_doi("no doi here") is None
+    assert parse_issn("ISSN 2345678x") == "2345-678X"
+    assert split_pages("Pages 1092-1099") == ("1092", "1099")
+    assert split_pages("Article: 1117749") == ("1117749", None)
+    assert split_pages("pp. e1001–e1010") == ("e1001", "e1010")
+    assert tidy_punctuation(" Université Paul Sabatier ,  Toulouse ") == "Université Paul Sabatier, Toulouse"
