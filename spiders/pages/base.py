@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from urllib.parse import urljoin
 from typing import Any, TypeVar
 
 import attrs
@@ -75,9 +76,10 @@ _KEYWORDS = ("citation_keywords", "dc.subject", "keywords")
 # Compiled once: parsel builds an XPath evaluator per call, which costs more
 # than these queries themselves.
 _ALL_CLASSES = etree.XPath("//@class")
-_METAS = etree.XPath("//meta[@content]")
-_JSONLD_SCRIPTS = etree.XPath("//script[@type='application/ld+json']")
-_CANONICAL = etree.XPath("//link[@rel='canonical']/@href")
+# Plain name tests walk the tree fast; predicates are filtered in Python.
+_METAS = etree.XPath("//meta")
+_SCRIPTS = etree.XPath("//script")
+_LINKS = etree.XPath("//link")
 _FIRST_H1 = etree.XPath("(//h1)[1]")
 _HTML_PARSERS: dict[str, etree.HTMLParser] = {}
 
@@ -169,6 +171,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         pairs = []
         for m in _METAS(self.sel.root):
             attrib = m.attrib
+            if "content" not in attrib:
+                continue
             name = attrib.get("name") or attrib.get("property") or attrib.get("itemprop")
             if name:
                 pairs.append((name.strip().lower(), attrib.get("content", ""), attrib.get("scheme", "")))
@@ -191,13 +195,20 @@ class ArticlePage(WebPage[ArticleRecord]):
         return None
 
     @functools.cached_property
+    def jsonld_scripts(self) -> list[Any]:
+        """Non-empty JSON-LD <script> elements (sanitized copies keep empty ones)."""
+        return [
+            s
+            for s in _SCRIPTS(self.sel.root)
+            if s.get("type", "").strip().lower() == "application/ld+json" and (s.text or "").strip()
+        ]
+
+    @functools.cached_property
     def jsonld(self) -> list[dict[str, Any]]:
         """schema.org objects of the page, flattened out of @graph and lists."""
         extractor = JsonLdExtractor()
         items: list[Any] = []
-        for script in _JSONLD_SCRIPTS(self.sel.root):
-            if not (script.text or "").strip():
-                continue  # sanitized copies keep the <script> and drop its text
+        for script in self.jsonld_scripts:
             try:
                 items.extend(extractor.extract_items(script))
             except Exception:  # noqa: BLE001 - broken JSON-LD is common, not fatal
@@ -218,6 +229,8 @@ class ArticlePage(WebPage[ArticleRecord]):
     @functools.cached_property
     def scholarly(self) -> dict[str, Any]:
         """The JSON-LD object describing the article itself, if any."""
+        if not any("Article" in (s.text or "") or "Chapter" in (s.text or "") for s in self.jsonld_scripts):
+            return {}  # breadcrumbs and site search boxes only: not worth parsing
         wanted = {"scholarlyarticle", "article", "medicalscholarlyarticle", "newsarticle", "report", "chapter"}
         for item in self.jsonld:
             types = item.get("@type")
@@ -245,13 +258,17 @@ class ArticlePage(WebPage[ArticleRecord]):
                 _visible_text(node.root, parts, skip, tail=False)
         return join_text(["".join(parts)])
 
+    @functools.cached_property
+    def base_url(self) -> str:
+        return str(self.response.url)
+
     def absolute(self, href: str | None) -> str | None:
         if not href:
             return None
         href = href.strip()
         if href.startswith(("javascript:", "#", "mailto:")):
             return None
-        return self.response.urljoin(href).__str__()
+        return urljoin(self.base_url, href)
 
     # --- status ---------------------------------------------------------------
 
@@ -281,13 +298,16 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field(empty="", gate=False)
     def url(self) -> str:
-        canonical = next(iter(_CANONICAL(self.sel.root)), None)
+        canonical = next(
+            (link.get("href") for link in _LINKS(self.sel.root) if (link.get("rel") or "").lower() == "canonical"),
+            None,
+        )
         for candidate in (canonical, self.first_meta(("og:url",))):
             if candidate and "TOKEN" not in candidate and candidate.startswith(("http", "/")):
                 absolute = self.absolute(candidate)
                 if absolute:
                     return absolute
-        return str(self.response.url)
+        return self.base_url
 
     # --- bibliographic fields ---------------------------------------------------
 

@@ -182,8 +182,8 @@ class TandfArticlePage(ArticlePage):
         """Volume and issue from the issue's table-of-contents link /toc/CODE/VOL/ISSUE."""
         hrefs = self.by_class("issue-heading").xpath(".//a/@href").getall()
         hrefs += [a.attrib.get("href", "") for a in self.by_class("nav-toc-list")]
-        for script in self.sel.xpath("//script[@type='application/ld+json']/text()").getall():
-            hrefs.extend(re.findall(r'"item"\s*:\s*"([^"]*/toc/[^"]+)"', script))
+        for script in self.jsonld_scripts:
+            hrefs.extend(re.findall(r'"item"\s*:\s*"([^"]*/toc/[^"]+)"', script.text or ""))
         for href in hrefs:
             m = re.search(r"/toc/[a-z0-9]+/([^/?#]+)/([^/?#]+)", href)
             if m and not m.group(1).startswith("0") and m.group(1) != "current":
