@@ -84,6 +84,21 @@ _FIRST_H1 = etree.XPath("(//h1)[1]")
 _HTML_PARSERS: dict[str, etree.HTMLParser] = {}
 
 
+@functools.lru_cache(maxsize=512)
+def xpath(expression: str) -> etree.XPath:
+    """A compiled XPath, reused across pages: `xpath(".//li")(element)`."""
+    return etree.XPath(expression)
+
+
+def has_class(name: str) -> str:
+    """XPath predicate: the class attribute holds this word."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def class_words(element: Any) -> list[str]:
+    return (element.get("class") or "").split()
+
+
 def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable[..., T]], Any]:
     """A record field that is empty unless the page is an article, and that
     turns an unexpected error into a warning instead of losing the record."""
@@ -151,11 +166,11 @@ class ArticlePage(WebPage[ArticleRecord]):
                     bucket.append(attr.getparent())
         return index
 
-    def by_class(self, name: str) -> SelectorList:
-        """Elements whose class attribute holds the word `name`, in page order."""
+    def by_class(self, name: str) -> list[Any]:
+        """lxml elements whose class attribute holds the word `name`, in page order."""
         if name not in self._class_index:
             raise KeyError(f"{name!r} is not in {type(self).__name__}.class_markers")
-        return SelectorList(Selector(root=el, type="html") for el in self._class_index[name])
+        return list(self._class_index[name])
 
     def _warnings(self) -> list[str]:
         return self.__dict__.get("_warning_list", [])
@@ -239,23 +254,26 @@ class ArticlePage(WebPage[ArticleRecord]):
                 return item
         return {}
 
-    def text_of(self, nodes: SelectorList | Selector | None, exclude: str = "") -> str | None:
-        """Visible text of nodes, whitespace folded; `exclude` is an XPath
-        predicate of descendants to leave out (e.g. "self::span[@class='overlay']")."""
+    def text_of(self, nodes: Any, exclude: str = "") -> str | None:
+        """Visible text of lxml elements (or parsel selectors), whitespace
+        folded; `exclude` is an XPath predicate of descendants to leave out
+        (e.g. "self::span[@class='overlay']")."""
         if nodes is None:
             return None
-        if isinstance(nodes, Selector):
-            nodes = SelectorList([nodes])
+        if not isinstance(nodes, (list, tuple)):
+            nodes = [nodes]
+        roots = [n.root if isinstance(n, Selector) else n for n in nodes]
         skip: set[Any] = set()
         if exclude:
             # The elements themselves, not their ids: lxml proxies live only while referenced.
-            skip = {e.root for n in nodes for e in n.xpath(f".//*[{exclude}]")}
+            find = xpath(f".//*[{exclude}]")
+            skip = {e for r in roots if not isinstance(r, str) for e in find(r)}
         parts: list[str] = []
-        for node in nodes:
-            if isinstance(node.root, str):
-                parts.append(node.root)
+        for root in roots:
+            if isinstance(root, str):
+                parts.append(root)
             else:
-                _visible_text(node.root, parts, skip, tail=False)
+                _visible_text(root, parts, skip, tail=False)
         return join_text(["".join(parts)])
 
     @functools.cached_property
@@ -340,7 +358,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         if not value:
             value = clean(str(self.scholarly.get("headline") or self.scholarly.get("name") or "")) or None
         if not value:
-            value = self.text_of(SelectorList(Selector(root=e, type="html") for e in _FIRST_H1(self.sel.root)))
+            value = self.text_of(_FIRST_H1(self.sel.root))
         return _strip_markup(value)
 
     @article_field(empty=[])

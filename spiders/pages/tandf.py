@@ -10,15 +10,14 @@ browser filled them).  Where the prices are: `offers()`.
 from __future__ import annotations
 
 import re
+import functools
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import functools
-
-from parsel import Selector, SelectorList
 from web_poet import HttpResponse
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field
+from spiders.pages.base import ArticlePage, article_field, class_words, has_class, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -31,11 +30,6 @@ from spiders.pages.text import (
     tidy_punctuation,
 )
 
-
-def has_class(name: str) -> str:
-    """XPath predicate: the class attribute holds this word (also when a
-    sanitizer prefixed other words with TOKEN)."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
 # Literatum's names of its related lists, as tab labels or widget headers.
@@ -88,8 +82,8 @@ class TandfArticlePage(ArticlePage):
     def has_article_markup(self) -> bool:
         return bool(self._title_spans())
 
-    def _title_spans(self) -> SelectorList:
-        return SelectorList(s for s in self.by_class("hlFld-title") if s.root.tag == "span" and s.xpath("ancestor::h1"))
+    def _title_spans(self) -> list[Any]:
+        return [e for e in self.by_class("hlFld-title") if e.tag == "span" and _IN_H1(e)]
 
     # --- bibliographic ----------------------------------------------------------
 
@@ -99,31 +93,31 @@ class TandfArticlePage(ArticlePage):
         if doi:
             return doi
         # A body-only copy still links its own DOI in the article tools.
-        href = self.by_class("dx-doi").xpath("./a/@href").get()
-        return parse_doi(href)
+        hrefs = [a.get("href") for li in self.by_class("dx-doi") for a in li.iterchildren("a")]
+        return parse_doi(hrefs[0]) if hrefs else None
 
     @article_field()
     def title(self) -> str | None:
-        heading = self._title_spans()
-        return self.text_of(heading[:1], exclude=has_class("open_science_badges")) or super().title
+        heading = self._title_spans()[:1]
+        return self.text_of(heading, exclude=has_class("open_science_badges")) or super().title
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
-        groups = self.by_class("literatumAuthors")[:1].xpath(f".//span[{has_class('contribDegrees')}]")
+        groups = [g for box in self.by_class("literatumAuthors")[:1] for g in _CONTRIB_GROUPS(box)]
         authors = [a for a in (self._author(g) for g in groups) if a]
         return authors or super().authors
 
-    def _author(self, group: Selector) -> Author | None:
-        if group.xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]"):
+    def _author(self, group: Any) -> Author | None:
+        if _EDITOR_ROLE(group):
             return None  # "(Reviewing Editor)" is listed with the authors but did not write the paper
-        link = group.xpath(f".//a[{has_class('author')} or {has_class('entryAuthor')}][1]")
+        link = _AUTHOR_LINK(group)
         if not link:
             return None
-        name = self.text_of(link, exclude=has_class("overlay"))
+        name = self.text_of(link[0], exclude=has_class("overlay"))
         if not name:
             return None
         given = family = None
-        href = unquote(link.attrib.get("href", "")).replace("+", " ")
+        href = unquote(link[0].get("href", "")).replace("+", " ")
         m = re.search(r"/author/([^,/?#]+),([^/?#]+)", href)
         if m:
             family, given = clean(m.group(1)), clean(m.group(2))
@@ -131,26 +125,22 @@ class TandfArticlePage(ArticlePage):
             # name keeps it ("Ayham M. Odeh"), so take the given name from there.
             if family and name.endswith(" " + family):
                 given = clean(name[: -len(family)]) or given
-        overlay = group.xpath(f".//span[{has_class('overlay')}]")
+        overlay = _OVERLAY(group)
         affiliations = self._affiliations(overlay[0]) if overlay else []
-        orcid = parse_orcid(" ".join(group.xpath(".//a[contains(@href, 'orcid.org')]/@href").getall()))
+        orcid = parse_orcid(" ".join(_ORCID_HREFS(group)))
         return Author(name=name, given=given, family=family, affiliations=affiliations, orcid=orcid)
 
-    def _affiliations(self, overlay: Selector) -> list[str]:
+    def _affiliations(self, overlay: Any) -> list[str]:
         """The overlay's own text, split at <br>: the rest is links and e-mail."""
         chunks: list[str] = []
-        current: list[str] = []
-        for node in overlay.xpath("./node()"):
-            tag = node.root.tag if hasattr(node.root, "tag") else None
-            if isinstance(node.root, str):
-                current.append(node.root)
-            elif tag == "br":
+        current: list[str] = [overlay.text or ""]
+        for child in overlay:
+            if child.tag == "br":
                 chunks.append(" ".join(current))
                 current = []
-            elif tag in ("span", "i", "b", "em", "sup") and not node.xpath(
-                f"self::*[{has_class('corr-sec')} or {has_class('heading')}]"
-            ):
-                current.append(" ".join(node.xpath(".//text()").getall()))
+            elif child.tag in ("span", "i", "b", "em", "sup") and not {"corr-sec", "heading"} & set(class_words(child)):
+                current.append(" ".join(child.itertext()))
+            current.append(child.tail or "")
         chunks.append(" ".join(current))
         affiliations: list[str] = []
         for chunk in chunks:
@@ -171,17 +161,18 @@ class TandfArticlePage(ArticlePage):
             super().journal
             or self.text_of(self.by_class("journal-heading")[:1])
             # A body-only copy still has the breadcrumb to the journal's home.
-            or self.text_of(SelectorList(a for a in self.by_class("bc-click") if "/journals/" in a.attrib.get("href", ""))[:1])
+            or self.text_of([a for a in self.by_class("bc-click") if "/journals/" in a.get("href", "")][:1])
         )
 
     @article_field()
     def publisher(self) -> str | None:
         return super().publisher
 
+    @functools.cached_property
     def _toc_parts(self) -> tuple[str | None, str | None]:
         """Volume and issue from the issue's table-of-contents link /toc/CODE/VOL/ISSUE."""
-        hrefs = self.by_class("issue-heading").xpath(".//a/@href").getall()
-        hrefs += [a.attrib.get("href", "") for a in self.by_class("nav-toc-list")]
+        hrefs = [a.get("href", "") for e in self.by_class("issue-heading") for a in e.iter("a")]
+        hrefs += [a.get("href", "") for a in self.by_class("nav-toc-list")]
         for script in self.jsonld_scripts:
             hrefs.extend(re.findall(r'"item"\s*:\s*"([^"]*/toc/[^"]+)"', script.text or ""))
         for href in hrefs:
@@ -196,35 +187,36 @@ class TandfArticlePage(ArticlePage):
 
     @article_field()
     def volume(self) -> str | None:
-        return super().volume or self._toc_parts()[0]
+        return super().volume or self._toc_parts[0]
 
     @article_field()
     def issue(self) -> str | None:
-        return super().issue or self._toc_parts()[1]
+        return super().issue or self._toc_parts[1]
 
+    @functools.cached_property
     def _page_range(self) -> tuple[str | None, str | None]:
         text = self.text_of(self.by_class("contentItemPageRange"))
         if not text:
-            for span in self.by_class("itemPageRangeHistory").xpath("./span"):
-                candidate = self.text_of(span)
-                if candidate and candidate.lower().startswith("page"):
-                    text = candidate
-                    break
+            for history in self.by_class("itemPageRangeHistory"):
+                for span in history.iterchildren("span"):
+                    candidate = self.text_of(span)
+                    if candidate and candidate.lower().startswith(("page", "article")):
+                        text = candidate
+                        break
         return split_pages(text)
 
     @article_field()
     def first_page(self) -> str | None:
-        return super().first_page or self._page_range()[0]
+        return super().first_page or self._page_range[0]
 
     @article_field()
     def last_page(self) -> str | None:
-        return super().last_page or self._page_range()[1]
+        return super().last_page or self._page_range[1]
 
     @article_field()
     def published(self) -> str | None:
-        history = SelectorList(self.by_class("literatumContentItemHistory") + self.by_class("itemPageRangeHistory")).xpath(
-            ".//text()[contains(., 'Published online')]"
-        ).getall()
+        boxes = self.by_class("literatumContentItemHistory") + self.by_class("itemPageRangeHistory")
+        history = [t for box in boxes for t in box.itertext() if "Published online" in t]
         for text in history:
             date = parse_date(text.split(":", 1)[-1])
             if date:
@@ -242,29 +234,27 @@ class TandfArticlePage(ArticlePage):
         block = self.by_class("hlFld-Abstract")[:1]
         if not block:
             return super().abstract_sections
-        sections = self._sections(block[0])
-        return sections or super().abstract_sections
+        return self._sections(block[0]) or super().abstract_sections
 
-    def _sections(self, block: Selector) -> list[AbstractSection]:
+    def _sections(self, block: Any) -> list[AbstractSection]:
         """Headed parts (`h3` sub-headings, or a bold 'Heading:' opening a
         paragraph) become sections; the block's own 'Abstract' title does not."""
         sections: list[AbstractSection] = []
         heading: str | None = None
-        for node in block.xpath(".//*[self::h2 or self::h3 or self::h4 or self::p or self::div[" + has_class("sectionHeading") + "]]"):
-            tag = node.root.tag
+        for node in _ABSTRACT_PARTS(block):
             text = self.text_of(node)
             if not text:
                 continue
-            if tag in ("h2", "h3", "h4") or tag == "div":
-                if text.lower().rstrip(":") in ("abstract", "summary"):
-                    continue
-                heading = text.rstrip(": ").strip() or None
+            if node.tag != "p":
+                if text.lower().rstrip(":") not in ("abstract", "summary"):
+                    heading = text.rstrip(": ").strip() or None
                 continue
-            if node.xpath(f"self::p[{has_class('kwd-title')}] | ancestor::*[{has_class('abstractKeywords')}]"):
+            if "kwd-title" in class_words(node) or _IN_KEYWORDS(node):
                 continue
             if text.lower().rstrip(":") in ("abstract", "summary"):
                 continue  # the block's title repeated as a paragraph
-            lead = clean(" ".join(node.xpath("./*[1][self::b or self::strong]//text()").getall()))
+            first = node[0] if len(node) and not (node.text or "").strip() else None
+            lead = clean(" ".join(first.itertext())) if first is not None and first.tag in ("b", "strong") else None
             if lead and lead.endswith(":") and text.startswith(lead):
                 sections.append(AbstractSection(heading=lead.rstrip(":").strip(), text=clean(text[len(lead):]) or ""))
                 heading = None
@@ -281,12 +271,12 @@ class TandfArticlePage(ArticlePage):
     def keywords(self) -> list[str]:
         # The first keyword group; later groups are other schemes
         # ("SUSTAINABLE DEVELOPMENT GOALS: SDG1: no poverty").
-        shown = self.by_class("hlFld-KeywordText")[:1].xpath(".//li")
         words: list[str] = []
-        for li in shown:
-            word = self.text_of(li)
-            if word and word not in words:
-                words.append(word.rstrip(",;"))
+        for box in self.by_class("hlFld-KeywordText")[:1]:
+            for li in box.iter("li"):
+                word = self.text_of(li)
+                if word and word not in words:
+                    words.append(word.rstrip(",;"))
         return words or super().keywords
 
     # --- access and offers --------------------------------------------------------
@@ -308,32 +298,31 @@ class TandfArticlePage(ArticlePage):
         """Walk the purchase area in document order.  The markup puts a <ul>
         inside <p class="offer-lst">, which an HTML parser closes early, so
         the title, bullet lines and price are siblings, not one element."""
-        area = self.by_class("purchase-items")
-        if not area:
+        areas = self.by_class("purchase-items")
+        if not areas:
             return []
         tax_note = self.text_of(self.by_class("tax-note")[:1], exclude="self::abbr")
         offers: list[Offer] = []
-        seen: set[int] = set()
-        for node in area.xpath(
-            f".//*[({has_class('titles')})"
-            f" or self::li[parent::ul[{has_class('offer-desc')}]]"
-            f" or {has_class('offer-price')} or {has_class('research-passport-price')}]"
-        ):
-            key = id(node.root)
-            if key in seen:
-                continue
-            seen.add(key)
-            text = self.text_of(node)
-            if not text:
-                continue
-            if node.xpath(f"self::*[{has_class('titles')}]"):
-                offers.append(Offer(label=text, kind=offer_kind(text), price=None, currency=None, tax_note=tax_note))
-            elif not offers:
-                continue
-            elif node.root.tag == "li":
-                offers[-1].details.append(text)
-            else:
-                self._set_price(offers[-1], text)
+        for area in areas:
+            for node in area.iter():
+                if not isinstance(node.tag, str):
+                    continue
+                words = class_words(node)
+                is_item = node.tag == "li" and "offer-desc" in class_words(node.getparent())
+                is_price = "offer-price" in words or "research-passport-price" in words
+                if not ("titles" in words or is_item or is_price):
+                    continue
+                text = self.text_of(node)
+                if not text:
+                    continue
+                if "titles" in words:
+                    offers.append(Offer(label=text, kind=offer_kind(text), price=None, currency=None, tax_note=tax_note))
+                elif not offers:
+                    continue
+                elif is_item:
+                    offers[-1].details.append(text)
+                else:
+                    self._set_price(offers[-1], text)
         for offer in offers:
             offer.period = parse_period(offer.label, *offer.details) or offer.period
             if offer.price is None and not any(f"offer {offer.label!r}" in w for w in self._warnings()):
@@ -355,45 +344,49 @@ class TandfArticlePage(ArticlePage):
     @article_field(empty=Metrics())
     def metrics(self) -> Metrics:
         metrics = Metrics()
-        for section in self.by_class("articleMetricsContainer")[:1].xpath(f".//div[{has_class('section')}]"):
-            title = (self.text_of(section.xpath(f".//div[{has_class('title')}][1]")) or "").lower()
-            key = _METRIC_TITLES.get(title)
-            if not key:
-                continue
-            raw = self.text_of(section.xpath(f".//div[{has_class('value')}][1]"))
-            value = parse_count(raw)
-            if raw and value is None:
-                self._warn(f"metrics: {title} {raw!r} is not an exact number")
-            if getattr(metrics, key) is None:
-                setattr(metrics, key, value)
+        for box in self.by_class("articleMetricsContainer")[:1]:
+            for section in _METRIC_SECTIONS(box):
+                title = (self.text_of(_METRIC_TITLE(section)[:1]) or "").lower()
+                key = _METRIC_TITLES.get(title)
+                if not key:
+                    continue
+                raw = self.text_of(_METRIC_VALUE(section)[:1])
+                value = parse_count(raw)
+                if raw and value is None:
+                    self._warn(f"metrics: {title} {raw!r} is not an exact number")
+                if getattr(metrics, key) is None:
+                    setattr(metrics, key, value)
         return metrics
 
     @functools.cached_property
-    def _related_panes(self) -> list[tuple[str, str | None, Selector | None]]:
-        """(list name, tab label, pane) for each related-list tab or widget."""
-        panes: list[tuple[str, str | None, Selector | None]] = []
-        by_id: dict[str, list[Selector]] = {}
+    def _related_panes(self) -> list[tuple[str, str | None, Any]]:
+        """(list name, tab label, pane element or None) for each related-list tab or widget."""
+        panes: list[tuple[str, str | None, Any]] = []
+        by_id: dict[str, list[Any]] = {}
         for pane in self.by_class("tab-pane"):
-            by_id.setdefault(pane.attrib.get("id", ""), []).append(pane)
+            by_id.setdefault(pane.get("id", ""), []).append(pane)
         by_dropzone = {
-            (p.attrib.get("data-pb-dropzone-name") or "").strip().lower(): p for p in self.by_class("tab-pane-content")
+            (p.get("data-pb-dropzone-name") or "").strip().lower(): p for p in self.by_class("tab-pane-content")
         }
-        for tab in self.by_class("tab-nav").xpath(".//a[@role='tab']"):
-            label = self.text_of(tab) or ""
-            name = _related_name(label)
-            if not name:
-                continue
-            found = by_id.get(tab.attrib.get("aria-controls") or "", [])
-            # Sanitized copies replace the ids by TOKEN: fall back to the dropzone name.
-            pane = found[0] if len(found) == 1 else by_dropzone.get(_label_words(label))
-            panes.append((name, label, pane))
+        for nav in self.by_class("tab-nav"):
+            for tab in nav.iter("a"):
+                if tab.get("role") != "tab":
+                    continue
+                label = self.text_of(tab) or ""
+                name = _related_name(label)
+                if not name:
+                    continue
+                found = by_id.get(tab.get("aria-controls") or "", [])
+                # Sanitized copies replace the ids by TOKEN: fall back to the dropzone name.
+                pane = found[0] if len(found) == 1 else by_dropzone.get(_label_words(label))
+                panes.append((name, label, pane))
         if panes:
             return panes
         for header in self.by_class("widget-header"):
             name = _related_name(self.text_of(header) or "")
             if name:
-                body = header.xpath("following-sibling::div[1]")
-                panes.append((name, None, body[0] if body else None))
+                body = header.getnext()
+                panes.append((name, None, body))
         return panes
 
     @article_field(empty=[])
@@ -403,20 +396,17 @@ class TandfArticlePage(ArticlePage):
         for name, _, pane in self._related_panes:
             if pane is None or name in done:
                 continue
-            cards = pane.xpath(f".//div[{has_class('article-card')}]")
+            cards = _CARDS(pane)
             if cards:
                 done.add(name)
             for rank, card in enumerate(cards, start=1):
-                anchor = card.xpath(
-                    f".//div[{has_class('header')}]//a[@href][1] | .//span[{has_class('hlFld-Title')}]//a[@href][1]"
-                )
+                anchor = _CARD_LINK(card)
                 if not anchor:
                     continue
-                href = anchor[0].attrib.get("href")
-                url = _without_tracking(self.absolute(href))
-                title = self.text_of(anchor[:1])
+                title = self.text_of(anchor[0])
                 if not title:
                     continue
+                url = _without_tracking(self.absolute(anchor[0].get("href")))
                 links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_doi_of_link(url)))
         return links
 
@@ -440,15 +430,29 @@ class TandfArticlePage(ArticlePage):
             if pane is None:  # announced by its tab, content not in this HTML
                 pending.append(name)
                 continue
-            if pane.xpath(f".//div[{has_class('article-card')}]"):
+            if _CARDS(pane):
                 continue
-            if pane.xpath(f".//div[{has_class('ajaxWidget')}]") or not self.text_of(pane):
+            if _AJAX_WIDGETS(pane) or not self.text_of(pane):
                 pending.append(name)
         return pending
 
 
 _LABELLED_AFF = re.compile(r"^[a-z]\s+(?=[A-Z])")
 _AFF_SPLIT = re.compile(r"\s*;\s*(?=[a-z]\s+[A-Z])")
+_IN_H1 = xpath("ancestor::h1")
+_CONTRIB_GROUPS = xpath(f".//span[{has_class('contribDegrees')}]")
+_EDITOR_ROLE = xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]")
+_AUTHOR_LINK = xpath(f".//a[{has_class('author')} or {has_class('entryAuthor')}][1]")
+_OVERLAY = xpath(f".//span[{has_class('overlay')}]")
+_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href")
+_ABSTRACT_PARTS = xpath(f".//*[self::h2 or self::h3 or self::h4 or self::p or self::div[{has_class('sectionHeading')}]]")
+_IN_KEYWORDS = xpath(f"ancestor::*[{has_class('abstractKeywords')}]")
+_METRIC_SECTIONS = xpath(f".//div[{has_class('section')}]")
+_METRIC_TITLE = xpath(f".//div[{has_class('title')}]")
+_METRIC_VALUE = xpath(f".//div[{has_class('value')}]")
+_CARDS = xpath(f".//div[{has_class('article-card')}]")
+_CARD_LINK = xpath(f"(.//div[{has_class('header')}]//a[@href] | .//span[{has_class('hlFld-Title')}]//a[@href])[1]")
+_AJAX_WIDGETS = xpath(f".//div[{has_class('ajaxWidget')}]")
 
 
 def offer_kind(label: str) -> str:
