@@ -82,6 +82,14 @@ _SCRIPTS = etree.XPath("//script")
 _LINKS = etree.XPath("//link")
 _FIRST_H1 = etree.XPath("(//h1)[1]")
 _HTML_PARSERS: dict[str, etree.HTMLParser] = {}
+_ABSTRACT_PARTS = etree.XPath(
+    "descendant::*[self::h2 or self::h3 or self::h4 or self::p"
+    " or self::div[contains(concat(' ', normalize-space(@class), ' '), ' sectionHeading ')]]"
+)
+_IN_KEYWORDS = etree.XPath(
+    "ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' abstractKeywords ')"
+    " or contains(@class, 'keyword')]"
+)
 
 
 @functools.lru_cache(maxsize=512)
@@ -134,6 +142,18 @@ class ArticlePage(WebPage[ArticleRecord]):
     """Generic page object: embedded metadata only.  Never claims a platform."""
 
     platform_name = "generic"
+
+    @classmethod
+    def matches_host(cls, host: str) -> bool:
+        """True when this page object reads the pages of this host."""
+        return False
+
+    @classmethod
+    def matches_markup(cls, page: ArticlePage) -> bool:
+        """True when the markup shows this platform (a publisher on its own
+        domain).  `page` is the generic page object of the response: use its
+        parsed `sel`, `meta` and `jsonld`, which are computed once."""
+        return False
     # Class names this page object reads.  They are found in one pass over
     # the document (`by_class`) instead of one XPath scan per field: the
     # extraction budget is twice the time lxml needs to parse the page.
@@ -287,6 +307,40 @@ class ArticlePage(WebPage[ArticleRecord]):
         if href.startswith(("javascript:", "#", "mailto:")):
             return None
         return urljoin(self.base_url, href)
+
+    def sections_of(self, block: Any) -> list[AbstractSection]:
+        """Abstract sections of an abstract block, for every platform: headed
+        parts (`h2`-`h4` or `.sectionHeading` sub-headings, or a bold
+        'Heading:' opening a paragraph) become sections ("Background",
+        "Methods", ...); the block's own 'Abstract' title does not; keyword
+        lists inside the block are left out."""
+        sections: list[AbstractSection] = []
+        heading: str | None = None
+        for node in _ABSTRACT_PARTS(block):
+            text = self.text_of(node)
+            if not text:
+                continue
+            if node.tag != "p":
+                if text.lower().rstrip(":") not in ("abstract", "summary"):
+                    heading = text.rstrip(": ").strip() or None
+                continue
+            if "kwd-title" in class_words(node) or _IN_KEYWORDS(node):
+                continue
+            if text.lower().rstrip(":") in ("abstract", "summary"):
+                continue  # the block's title repeated as a paragraph
+            first = node[0] if len(node) and not (node.text or "").strip() else None
+            lead = clean(" ".join(first.itertext())) if first is not None and first.tag in ("b", "strong") else None
+            if lead and lead.endswith(":") and text.startswith(lead):
+                sections.append(AbstractSection(heading=lead.rstrip(":").strip(), text=clean(text[len(lead):]) or ""))
+                heading = None
+                continue
+            if sections and sections[-1].heading == heading and heading is not None:
+                sections[-1].text = f"{sections[-1].text} {text}"
+            elif sections and heading is None and sections[-1].heading is None:
+                sections[-1].text = f"{sections[-1].text}\n\n{text}"
+            else:
+                sections.append(AbstractSection(heading=heading, text=text))
+        return sections
 
     # --- status ---------------------------------------------------------------
 
@@ -550,6 +604,18 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field(empty=[])
     def related_pending(self) -> list[str]:
+        return []
+
+    def related_endpoints(self) -> dict[str, str]:
+        """{list name: absolute URL} of related lists (or metrics widgets) the
+        page says are loaded from another URL.  Not part of the record: the
+        spider may fetch them, when robots.txt allows, and read them with
+        `related_from_endpoint`."""
+        return {}
+
+    @classmethod
+    def related_from_endpoint(cls, list_name: str, url: str, body: bytes) -> list[RelatedLink]:
+        """The links of a related list fetched from `related_endpoints()`."""
         return []
 
     @field

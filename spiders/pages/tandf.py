@@ -9,12 +9,11 @@ browser filled them).  Where the prices are: `offers()`.
 
 from __future__ import annotations
 
-import re
 import functools
+import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from web_poet import HttpResponse
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import ArticlePage, article_field, class_words, has_class, xpath
@@ -68,16 +67,12 @@ class TandfArticlePage(ArticlePage):
         return host == "tandfonline.com" or host.endswith(".tandfonline.com")
 
     @classmethod
-    def matches_markup(cls, response: HttpResponse) -> bool:
-        # A saved or proxied T&F page: its site name and Literatum widgets.
-        sel = response.selector
-        return bool(
-            sel.xpath("//meta[@property='og:site_name'][starts-with(@content, 'Taylor')]")
-            or sel.xpath("//meta[@name='dc.Publisher'][contains(@content, 'Taylor')]")
-            and sel.xpath(f"//div[{has_class('literatumAuthors')}]")
-            or sel.xpath("//a[starts-with(@href, 'https://www.tandfonline.com/doi/')]")
-            and sel.xpath(f"//span[{has_class('hlFld-title')}]")
-        )
+    def matches_markup(cls, page: ArticlePage) -> bool:
+        # A saved or proxied T&F page: the site name, or T&F links around a Literatum title.
+        if (page.first_meta(("og:site_name",)) or "").startswith("Taylor"):
+            return True
+        root = page.sel.root
+        return bool(_TANDF_LINKS(root)) and bool(_LITERATUM_TITLE(root))
 
     def has_article_markup(self) -> bool:
         return bool(self._title_spans())
@@ -234,38 +229,7 @@ class TandfArticlePage(ArticlePage):
         block = self.by_class("hlFld-Abstract")[:1]
         if not block:
             return super().abstract_sections
-        return self._sections(block[0]) or super().abstract_sections
-
-    def _sections(self, block: Any) -> list[AbstractSection]:
-        """Headed parts (`h3` sub-headings, or a bold 'Heading:' opening a
-        paragraph) become sections; the block's own 'Abstract' title does not."""
-        sections: list[AbstractSection] = []
-        heading: str | None = None
-        for node in _ABSTRACT_PARTS(block):
-            text = self.text_of(node)
-            if not text:
-                continue
-            if node.tag != "p":
-                if text.lower().rstrip(":") not in ("abstract", "summary"):
-                    heading = text.rstrip(": ").strip() or None
-                continue
-            if "kwd-title" in class_words(node) or _IN_KEYWORDS(node):
-                continue
-            if text.lower().rstrip(":") in ("abstract", "summary"):
-                continue  # the block's title repeated as a paragraph
-            first = node[0] if len(node) and not (node.text or "").strip() else None
-            lead = clean(" ".join(first.itertext())) if first is not None and first.tag in ("b", "strong") else None
-            if lead and lead.endswith(":") and text.startswith(lead):
-                sections.append(AbstractSection(heading=lead.rstrip(":").strip(), text=clean(text[len(lead):]) or ""))
-                heading = None
-                continue
-            if sections and sections[-1].heading == heading and heading is not None:
-                sections[-1].text = f"{sections[-1].text} {text}"
-            elif sections and heading is None and sections[-1].heading is None:
-                sections[-1].text = f"{sections[-1].text}\n\n{text}"
-            else:
-                sections.append(AbstractSection(heading=heading, text=text))
-        return sections
+        return self.sections_of(block[0]) or super().abstract_sections
 
     @article_field(empty=[])
     def keywords(self) -> list[str]:
@@ -437,16 +401,18 @@ class TandfArticlePage(ArticlePage):
         return pending
 
 
+PAGE_OBJECTS = (TandfArticlePage,)
+
 _LABELLED_AFF = re.compile(r"^[a-z]\s+(?=[A-Z])")
 _AFF_SPLIT = re.compile(r"\s*;\s*(?=[a-z]\s+[A-Z])")
 _IN_H1 = xpath("ancestor::h1")
+_TANDF_LINKS = xpath("(//a[starts-with(@href, 'https://www.tandfonline.com/doi/')])[1]")
+_LITERATUM_TITLE = xpath(f"(//h1//span[{has_class('hlFld-title')}])[1]")
 _CONTRIB_GROUPS = xpath(f".//span[{has_class('contribDegrees')}]")
 _EDITOR_ROLE = xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]")
 _AUTHOR_LINK = xpath(f".//a[{has_class('author')} or {has_class('entryAuthor')}][1]")
 _OVERLAY = xpath(f".//span[{has_class('overlay')}]")
 _ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href")
-_ABSTRACT_PARTS = xpath(f".//*[self::h2 or self::h3 or self::h4 or self::p or self::div[{has_class('sectionHeading')}]]")
-_IN_KEYWORDS = xpath(f"ancestor::*[{has_class('abstractKeywords')}]")
 _METRIC_SECTIONS = xpath(f".//div[{has_class('section')}]")
 _METRIC_TITLE = xpath(f".//div[{has_class('title')}]")
 _METRIC_VALUE = xpath(f".//div[{has_class('value')}]")
