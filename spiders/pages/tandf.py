@@ -268,14 +268,9 @@ class TandfArticlePage(ArticlePage):
         tax_note = self.text_of(self.by_class("tax-note")[:1], exclude="self::abbr")
         offers: list[Offer] = []
         for area in areas:
-            for node in area.iter():
-                if not isinstance(node.tag, str):
-                    continue
+            for node in _OFFER_PARTS(area):
                 words = class_words(node)
-                is_item = node.tag == "li" and "offer-desc" in class_words(node.getparent())
-                is_price = "offer-price" in words or "research-passport-price" in words
-                if not ("titles" in words or is_item or is_price):
-                    continue
+                is_item = node.tag == "li"
                 text = self.text_of(node)
                 if not text:
                     continue
@@ -416,6 +411,10 @@ _ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href")
 _METRIC_SECTIONS = xpath(f".//div[{has_class('section')}]")
 _METRIC_TITLE = xpath(f".//div[{has_class('title')}]")
 _METRIC_VALUE = xpath(f".//div[{has_class('value')}]")
+_OFFER_PARTS = xpath(
+    f".//*[{has_class('titles')} or self::li[parent::ul[{has_class('offer-desc')}]]"
+    f" or {has_class('offer-price')} or {has_class('research-passport-price')}]"
+)
 _CARDS = xpath(f".//div[{has_class('article-card')}]")
 _CARD_LINK = xpath(f"(.//div[{has_class('header')}]//a[@href] | .//span[{has_class('hlFld-Title')}]//a[@href])[1]")
 _AJAX_WIDGETS = xpath(f".//div[{has_class('ajaxWidget')}]")
