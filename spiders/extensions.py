@@ -113,8 +113,12 @@ class RobotsCrawlDelay:
         key = request.meta.get(downloader.DOWNLOAD_SLOT) or downloader.get_slot_key(request)
         floor = self.min_delay.get(key)
         slot = downloader.slots.get(key)
-        if floor is not None and slot is not None and slot.delay < floor:
-            slot.delay = floor
+        if floor is None or slot is None:
+            return
+        slot.delay = max(slot.delay, floor)
+        # Scrapy's jitter draws each wait from delay * (1 ± jitter): up to half
+        # below what the site asked.  Under a Crawl-delay, wait exactly.
+        slot.jitter = 0.0
 
 
 class ProgressExtension:

@@ -1,9 +1,13 @@
-"""Downloader middlewares: how paperwall backs off when a site asks it to.
+"""Downloader middlewares: how paperwall keeps to what a site asks.
 
 `RetryAfterMiddleware` honours ``Retry-After`` on 429 and 503 answers.
 Scrapy's RetryMiddleware retries those codes at once; a site that says "come
 back in 30 s" should get 30 s of silence from us, on every request to it, not
 just on the one that was refused.
+
+`RobotsTxtMiddleware` is Scrapy's, with a fix: with the asyncio reactor,
+Scrapy 2.19 lets the third and later requests that wait for a site's
+robots.txt through unchecked (see the class).
 """
 
 from __future__ import annotations
@@ -12,17 +16,23 @@ import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
+    from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +96,8 @@ class RetryAfterMiddleware:
         self._paused_until[key] = max(self._paused_until.get(key, 0.0), deadline)
 
     async def process_request(self, request: Request) -> None:
-        wait = self.remaining_pause(request)
-        if wait > 0:
+        # A loop: another 429 may extend the pause while this request sleeps.
+        while (wait := self.remaining_pause(request)) > 0:
             await sleep(wait)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
@@ -108,3 +118,38 @@ class RetryAfterMiddleware:
                     self.slot_key(request), wait)
         self.pause(request, wait)
         return retry
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, safe for many requests waiting on one robots.txt.
+
+    While a site's robots.txt downloads, Scrapy parks every other request to
+    the site on one shared Deferred and awaits it with `asFuture()`.  Each
+    `asFuture()` callback returns None, so the first waiter swallows the
+    parser and every later waiter sees None, which Scrapy reads as "no
+    robots.txt: allow all".  A crawl starting with many URLs of one site
+    would fetch disallowed ones.  Here each waiter gets its own branch of the
+    shared Deferred, which passes the result on untouched, and reads the
+    parser Scrapy stored before firing it.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        pending = self._parsers.get(netloc)
+        if isinstance(pending, Deferred):
+            await maybe_deferred_to_future(_branch(pending))
+            parser = self._parsers.get(netloc)
+            return None if isinstance(parser, Deferred) else parser
+        return await super().robot_parser(request)
+
+
+def _branch(shared: Deferred[Any]) -> Deferred[None]:
+    """A Deferred that fires when `shared` does, leaving `shared`'s result intact."""
+    branch: Deferred[None] = Deferred()
+
+    def relay(result: Any) -> Any:
+        branch.callback(None)
+        return result
+
+    shared.addBoth(relay)
+    return branch

@@ -32,6 +32,8 @@ DOWNLOAD_TIMEOUT = 30
 # We never log in or keep a session: a landing page must look the same to anyone.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 opens an HTTP server that runs posted Python code; we need none.
+REMOTE_CONTROL_ENABLED = False
 
 # --- retries ----------------------------------------------------------------
 RETRY_ENABLED = True
@@ -46,6 +48,9 @@ HTTPERROR_ALLOW_ALL = True
 
 # --- components -------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, fixed for concurrent first requests to a site (see the class).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.RobotsTxtMiddleware": 100,
     # Before RetryMiddleware (550) in process_response, which runs high to low.
     "spiders.middlewares.RetryAfterMiddleware": 560,
 }

@@ -1,9 +1,5 @@
 """The bundled demo: a small fictional journal site in T&F markup, and its server.
 
-`paperwall demo` serves it on a loopback port, crawls it and prints what
-was stored; tests use `DemoServer` as a real HTTP server.
+`paperwall demo` serves it on a loopback port, crawls it and prints what was
+stored; tests use `paperwall.demo.server.DemoServer` as a real HTTP server.
 """
-
-from paperwall.demo.server import DemoServer
-
-__all__ = ["DemoServer"]

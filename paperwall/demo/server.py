@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ class LoggedRequest:
     path: str
     status: int
     user_agent: str | None
+    at: float  # time.monotonic() when answered
 
 
 @dataclass
@@ -57,8 +59,11 @@ class Reply:
 
 
 class DemoServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, changed: bool = False) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, changed: bool = False, crawl_delay: float | None = None
+    ) -> None:
         self.changed = changed
+        self.crawl_delay = crawl_delay  # adds "Crawl-delay: N" to robots.txt (tests)
         self.requests: list[LoggedRequest] = []
         self._failed_once: set[str] = set()
         self._lock = threading.Lock()
@@ -74,7 +79,9 @@ class DemoServer:
         return f"http://{host}:{port}"
 
     def start(self) -> DemoServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)
+        # A short poll interval: stop() (shutdown) waits for the next poll.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="demo-server", daemon=True)
         self._thread.start()
         return self
 
@@ -122,7 +129,10 @@ class DemoServer:
     def reply(self, path: str, headers: dict[str, str]) -> Reply:
         route = urlsplit(path).path
         if route == "/robots.txt":
-            return Reply(200, render.robots_txt(), {"Content-Type": "text/plain; charset=utf-8"})
+            body = render.robots_txt()
+            if self.crawl_delay is not None:
+                body += f"Crawl-delay: {self.crawl_delay:g}\n".encode()
+            return Reply(200, body, {"Content-Type": "text/plain; charset=utf-8"})
         if route == "/":
             return _html(200, render.render_index())
         if route.startswith("/action"):
@@ -205,7 +215,7 @@ def _handler_for(server: DemoServer) -> type[BaseHTTPRequestHandler]:
                 logger.exception("demo server failed on %s", self.path)
                 reply = _html(500, b"<html><body><h1>Internal Server Error</h1></body></html>")
             server.log(LoggedRequest("GET" if send_body else "HEAD", self.path, reply.status,
-                                     self.headers.get("User-Agent")))
+                                     self.headers.get("User-Agent"), time.monotonic()))
             self.send_response(reply.status, HTTPStatus(reply.status).phrase)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
@@ -230,8 +240,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     parser.add_argument("--change-prices", action="store_true", help="serve the second state")
+    parser.add_argument("--crawl-delay", type=float, default=None, help="add a Crawl-delay to robots.txt")
     args = parser.parse_args(argv)
-    server = DemoServer(args.host, args.port, changed=args.change_prices)
+    server = DemoServer(args.host, args.port, changed=args.change_prices, crawl_delay=args.crawl_delay)
     print(f"paperwall demo site at {server.url}/  (Ctrl-C to stop)", flush=True)
     for url in server.target_urls():
         print(f"  {url}", flush=True)

@@ -63,14 +63,18 @@ def parse_target(text: str) -> tuple[str, str | None] | None:
     return None
 
 
-def read_targets(urls: str | None = None, file: str | None = None) -> tuple[list[tuple[str, str]], list[str]]:
-    """Targets from a comma-separated list and/or a file (one per line).
+def read_targets(
+    urls: str | Iterable[str] | None = None, file: str | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Targets from a list (or a comma-separated string) and/or a file (one per line).
 
-    Returns (targets, rejected lines); duplicates are dropped, order kept.
+    Returns ((kind, value) targets, rejected lines); duplicates are dropped, order kept.
     """
     lines: list[str] = []
-    if urls:
-        lines.extend(urls.split(","))
+    if isinstance(urls, str):
+        lines.extend(urls.split(","))  # `-a urls=A,B`: a URL with a comma needs -a file=
+    elif urls:
+        lines.extend(urls)
     if file:
         lines.extend(Path(file).read_text(encoding="utf-8").splitlines())
     targets: list[tuple[str, str]] = []
@@ -100,7 +104,7 @@ class LandingSpider(scrapy.Spider):
 
     def __init__(
         self,
-        urls: str | None = None,
+        urls: str | Iterable[str] | None = None,
         file: str | None = None,
         run_id: str | int | None = None,
         db: str | None = None,

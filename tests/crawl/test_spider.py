@@ -1,0 +1,143 @@
+"""The landing spider's own logic: targets, FetchResults, errors, the related-list hook."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+from twisted.internet.error import ConnectionRefusedError
+from twisted.python.failure import Failure
+
+from paperwall.demo import render
+from spiders.items import ArticleRecord, FetchResult
+from spiders.spiders import landing
+from spiders.spiders.landing import LandingSpider, parse_target, read_targets
+
+DOI = "10.5555/pwim.2023.2170001"
+
+
+def spider(**kwargs: str) -> LandingSpider:
+    crawler = get_crawler(LandingSpider, {"PAPERWALL_DOI_RESOLVER": "https://doi.org/"})
+    return LandingSpider.from_crawler(crawler, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.1080/00268976.2013.788745", ("doi", "10.1080/00268976.2013.788745")),
+        ("doi:10.1080/00268976.2013.788745", ("doi", "10.1080/00268976.2013.788745")),
+        ("DOI: 10.1080/X.1", ("doi", "10.1080/X.1")),
+        ("https://doi.org/10.1080/00268976.2013.788745", ("doi", "10.1080/00268976.2013.788745")),
+        ("http://dx.doi.org/10.1002%2Fanie.201", ("doi", "10.1002/anie.201")),
+        ("https://www.tandfonline.com/doi/full/10.1080/x", ("url", "https://www.tandfonline.com/doi/full/10.1080/x")),
+        ("  # a comment", None),
+        ("", None),
+        ("ftp://example.org/x", None),
+        ("not a target", None),
+    ],
+)
+def test_parse_target(text: str, expected: tuple[str, str] | None) -> None:
+    assert parse_target(text) == expected
+
+
+def test_read_targets_from_list_string_and_file(tmp_path: Path) -> None:
+    listing = tmp_path / "targets.txt"
+    listing.write_text(f"# watched\n{DOI}\n\nhttps://example.org/a\nrubbish\ndoi:{DOI}\n", encoding="utf-8")
+    targets, rejected = read_targets("https://example.org/b,10.1234/x,10.1/x", str(listing))
+    assert targets == [("url", "https://example.org/b"), ("doi", "10.1234/x"), ("doi", DOI), ("url", "https://example.org/a")]
+    assert rejected == ["10.1/x", "rubbish"]
+    assert read_targets(["https://example.org/a,b"])[0] == [("url", "https://example.org/a,b")]
+
+
+def test_spider_requests_resolve_dois_and_keep_the_target() -> None:
+    s = spider(urls=f"doi:{DOI},https://example.org/a", run_id="7", db="sqlite:///x.db")
+    assert (s.run_id, s.db) == (7, "sqlite:///x.db")
+
+    async def collect() -> list[Request]:
+        return [r async for r in s.start()]
+
+    import asyncio
+
+    first, second = asyncio.run(collect())
+    assert first.url == f"https://doi.org/{DOI}" and first.meta["target"] == DOI
+    assert first.meta["asked_url"] == first.url and first.errback == s.on_error
+    assert second.url == "https://example.org/a" and second.meta["target"] == "https://example.org/a"
+
+
+def test_spider_without_targets_says_so() -> None:
+    with pytest.raises(ValueError, match="no targets"):
+        spider(urls="rubbish")
+
+
+def landing_response(body: bytes, status: int = 200) -> HtmlResponse:
+    request = Request(f"http://127.0.0.1:9/doi/abs/{DOI}",
+                      meta={"asked_url": f"https://doi.org/{DOI}", "target": DOI, "download_latency": 0.0123})
+    return HtmlResponse(request.url, status=status, body=body, request=request,
+                        headers={"ETag": '"abc"', "Last-Modified": "Mon, 04 Mar 2024 10:00:00 GMT",
+                                 "Content-Type": "text/html; charset=UTF-8"})
+
+
+def test_fetch_result_fields() -> None:
+    body = render.render_article(DOI) or b""
+    result = spider(urls=DOI).fetch_result(landing_response(body))
+    assert result.url == f"https://doi.org/{DOI}"
+    assert result.final_url == f"http://127.0.0.1:9/doi/abs/{DOI}"
+    assert (result.http_status, result.bytes, result.elapsed_ms) == (200, len(body), 12.3)
+    assert result.content_hash == hashlib.sha256(body).hexdigest()
+    assert (result.etag, result.last_modified) == ('"abc"', "Mon, 04 Mar 2024 10:00:00 GMT")
+    assert result.target == DOI and result.error is None
+    assert result.fetched_at.endswith("+00:00")
+    record = result.record
+    assert record is not None and record.status == "article" and record.doi == DOI
+    assert [(o.price, o.currency) for o in record.offers][:2] == [("55.00", "USD"), ("960.00", "USD")]
+
+
+def test_extraction_error_becomes_an_error_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> ArticleRecord:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(landing, "extract", broken)
+    result = spider(urls=DOI).fetch_result(landing_response(b"<html></html>"))
+    assert result.record is None and result.error == "extraction failed: RuntimeError: boom"
+    assert result.http_status == 200
+
+
+def test_download_errors_become_results_without_record() -> None:
+    s = spider(urls=DOI)
+    request = Request("http://127.0.0.1:9/x", meta={"asked_url": "http://127.0.0.1:9/x", "target": "t"})
+    failure = Failure(ConnectionRefusedError("refused"))
+    failure.request = request  # type: ignore[attr-defined]
+    (result,) = list(s.on_error(failure))
+    assert isinstance(result, FetchResult) and result.record is None and result.http_status is None
+    assert "ConnectionRefusedError" in (result.error or "") and result.target == "t"
+
+    robots = Failure(IgnoreRequest("Forbidden by robots.txt"))
+    robots.request = request  # type: ignore[attr-defined]
+    (result,) = list(s.on_error(robots))
+    assert result.error == "not fetched: Forbidden by robots.txt"
+
+
+def test_related_endpoint_hook_goes_through_the_middlewares(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No platform names endpoints yet; a registered one yields ordinary requests
+    (robots.txt applies: no dont_obey_robotstxt), whose failures are only logged."""
+    monkeypatch.setitem(landing.RELATED_ENDPOINTS, "tandf", lambda record, response: ["/doi/mlt/" + DOI])
+    s = spider(urls=DOI)
+    out = list(s.parse(landing_response(render.render_article(DOI) or b"")))
+    assert isinstance(out[0], FetchResult)
+    (req,) = out[1:]
+    assert req.url == f"http://127.0.0.1:9/doi/mlt/{DOI}" and req.callback == s.parse_related
+    assert not req.meta.get("dont_obey_robotstxt") and req.meta["related_of"]
+    failure = Failure(IgnoreRequest("Forbidden by robots.txt"))
+    failure.request = req  # type: ignore[attr-defined]
+    assert list(s.on_error(failure)) == []
+
+
+def test_no_related_requests_without_a_registered_platform() -> None:
+    s = spider(urls=DOI)
+    out = list(s.parse(landing_response(render.render_article(DOI) or b"")))
+    assert len(out) == 1
