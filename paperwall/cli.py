@@ -27,7 +27,7 @@ def _register() -> None:
     from paperwall import cli_extract
 
     cli_extract.register(main)
-    for name in ("cli_crawl", "cli_query"):
+    for name in ("cli_crawl", "cli_query", "cli_schedule"):
         try:
             module = __import__(f"paperwall.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a command module not built yet
