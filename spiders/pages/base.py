@@ -14,12 +14,14 @@ import copy
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 from typing import Any, TypeVar
 
 import attrs
 from lxml import etree
+from lxml import html as lxml_html
 from extruct.jsonld import JsonLdExtractor
 from parsel import Selector, SelectorList
 from web_poet import WebPage, field
@@ -52,9 +54,9 @@ T = TypeVar("T")
 _TITLE = ("citation_title", "dc.title", "prism.title", "og:title", "twitter:title")
 _JOURNAL = ("citation_journal_title", "prism.publicationname", "citation_conference_title")
 _PUBLISHER = ("citation_publisher", "dc.publisher", "prism.publisher")
-_ISSN = ("citation_issn", "citation_eissn", "prism.issn", "prism.eissn")
-_VOLUME = ("citation_volume", "prism.volume")
-_ISSUE = ("citation_issue", "prism.number", "prism.issueidentifier")
+_ISSN = ("citation_issn", "citation_eissn", "prism.issn", "prism.eissn", "dc.source.issn", "dc.source.issn_online")
+_VOLUME = ("citation_volume", "prism.volume", "dc.source.volume")
+_ISSUE = ("citation_issue", "prism.number", "prism.issueidentifier", "dc.source.issue")
 _FIRST_PAGE = ("citation_firstpage", "prism.startingpage")
 _LAST_PAGE = ("citation_lastpage", "prism.endingpage")
 # First online publication first; print dates are later or equal.
@@ -68,9 +70,15 @@ _PUBLISHED = (
     "dc.date.issued",
     "article:published_time",
 )
-_ARTICLE_TYPE = ("citation_article_type", "dc.type", "prism.section")
+# OJS writes the section in DC.Type.articleType and the DCMI type ("Text.Serial.Journal") in DC.Type.
+_ARTICLE_TYPE = ("citation_article_type", "dc.type.articletype", "dc.type", "prism.section")
+_DCMI_TYPES = frozenset(
+    "text image dataset collection event interactiveresource movingimage physicalobject service"
+    " software sound stillimage".split()
+)
 _ABSTRACT = ("citation_abstract", "dc.description", "dcterms.abstract", "description", "og:description")
-_KEYWORDS = ("citation_keywords", "dc.subject", "keywords")
+# citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
+_KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
 
 
 # Compiled once: parsel builds an XPath evaluator per call, which costs more
@@ -81,10 +89,21 @@ _METAS = etree.XPath("//meta")
 _SCRIPTS = etree.XPath("//script")
 _LINKS = etree.XPath("//link")
 _FIRST_H1 = etree.XPath("(//h1)[1]")
+_ALL_IDS = etree.XPath("//@id")
 _HTML_PARSERS: dict[str, etree.HTMLParser] = {}
+_ABSTRACT_BLOCK_TAGS = frozenset(("div", "section", "article", "blockquote", "td"))
+_NOT_THE_ABSTRACT = frozenset((
+    "highlights", "graphical abstract", "author summary", "lay summary", "plain language summary",
+    "significance", "significance statement", "key points", "digest", "editor's summary", "teaser",
+))
+_HAS_BLOCK_MARKUP = re.compile(r"<(p|h[1-6]|div|section|br|b|strong)\b", re.IGNORECASE)
+_CC_BY = re.compile(r"creativecommons\.org/licenses/by|Creative Commons Attribution", re.IGNORECASE)
+_ABSTRACT_LABEL = re.compile(r"^\s*(abstract|summary)\s*[.:]\s+", re.IGNORECASE)
 _ABSTRACT_PARTS = etree.XPath(
     "descendant::*[self::h2 or self::h3 or self::h4 or self::p"
-    " or self::div[contains(concat(' ', normalize-space(@class), ' '), ' sectionHeading ')]]"
+    " or self::div[contains(concat(' ', normalize-space(@class), ' '), ' sectionHeading ')]"
+    # Atypon's "core" template: <div role="paragraph"> instead of <p>.
+    " or self::div[@role='paragraph'][not(.//p)]]"
 )
 _IN_KEYWORDS = etree.XPath(
     "ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' abstractKeywords ')"
@@ -192,6 +211,18 @@ class ArticlePage(WebPage[ArticleRecord]):
             raise KeyError(f"{name!r} is not in {type(self).__name__}.class_markers")
         return list(self._class_index[name])
 
+    @functools.cached_property
+    def _id_index(self) -> dict[str, Any]:
+        index: dict[str, Any] = {}
+        for attr in _ALL_IDS(self.sel.root):
+            index.setdefault(str(attr), attr.getparent())
+        return index
+
+    def by_id(self, element_id: str) -> Any:
+        """The element with this id (the first one), or None.  All ids are
+        indexed in one walk, on the first call (the parser keeps no id table)."""
+        return self._id_index.get(element_id)
+
     def _warnings(self) -> list[str]:
         return self.__dict__.get("_warning_list", [])
 
@@ -298,7 +329,21 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @functools.cached_property
     def base_url(self) -> str:
-        return str(self.response.url)
+        """Where relative links point from: the fetched URL, or the page's own
+        canonical address when the fetch went through a DOI resolver
+        ("https://dx.doi.org/10.1162/...") and no redirect was recorded."""
+        url = str(self.response.url)
+        host = (urlsplit(url).hostname or "").lower()
+        if host == "doi.org" or host.endswith(".doi.org"):
+            canonical = next(
+                (link.get("href") for link in _LINKS(self.sel.root) if (link.get("rel") or "").lower() == "canonical"),
+                None,
+            )
+            for candidate in (canonical, self.first_meta(("og:url",))):
+                candidate = (candidate or "").strip()
+                if candidate.startswith("http") and "TOKEN" not in candidate and "doi.org/" not in candidate:
+                    return candidate
+        return url
 
     def absolute(self, href: str | None) -> str | None:
         if not href:
@@ -320,7 +365,7 @@ class ArticlePage(WebPage[ArticleRecord]):
             text = self.text_of(node)
             if not text:
                 continue
-            if node.tag != "p":
+            if node.tag != "p" and node.get("role") != "paragraph":
                 if text.lower().rstrip(":") not in ("abstract", "summary"):
                     heading = text.rstrip(": ").strip() or None
                 continue
@@ -330,8 +375,10 @@ class ArticlePage(WebPage[ArticleRecord]):
                 continue  # the block's title repeated as a paragraph
             first = node[0] if len(node) and not (node.text or "").strip() else None
             lead = clean(" ".join(first.itertext())) if first is not None and first.tag in ("b", "strong") else None
-            if lead and lead.endswith(":") and text.startswith(lead):
-                sections.append(AbstractSection(heading=lead.rstrip(":").strip(), text=clean(text[len(lead):]) or ""))
+            # "<b>Methods:</b> ...", and "<strong>Objective.</strong> ..." when the bold
+            # word is a usual structured-abstract heading.
+            if lead and text.startswith(lead) and (lead.endswith(":") or is_abstract_heading(lead)):
+                sections.append(AbstractSection(heading=lead.rstrip(":.").strip(), text=clean(text[len(lead):]) or ""))
                 heading = None
                 continue
             if sections and sections[-1].heading == heading and heading is not None:
@@ -409,6 +456,11 @@ class ArticlePage(WebPage[ArticleRecord]):
     @article_field()
     def title(self) -> str | None:
         value = self.first_meta(_TITLE)
+        if value and not self.first_meta(_TITLE[:3]):
+            # og:title / twitter:title often end with the site: "Title | JSTOR".
+            site = self.first_meta(("og:site_name",))
+            if site and value.endswith(f" | {site}"):
+                value = value[: -len(site) - 3].strip() or value
         if not value:
             value = clean(str(self.scholarly.get("headline") or self.scholarly.get("name") or "")) or None
         if not value:
@@ -420,7 +472,12 @@ class ArticlePage(WebPage[ArticleRecord]):
         authors = self._highwire_authors()
         if authors:
             return authors
-        creators = self.meta.get("dc.creator") or self.meta.get("dc.contributor") or []
+        creators = (
+            self.meta.get("dc.creator")
+            or self.meta.get("dc.creator.personalname")
+            or self.meta.get("dc.contributor")
+            or [n for v in self.meta.get("citation_authors", []) for n in clean_list(v.split(";"))]
+        )
         if creators:
             return [_author_from_name(n) for n in creators]
         return self._jsonld_authors()
@@ -489,6 +546,11 @@ class ArticlePage(WebPage[ArticleRecord]):
                 issn = parse_issn(value)
                 if issn and issn not in found:
                     found.append(issn)
+        for name, content, scheme in self.meta_pairs:
+            if name == "dc.identifier" and scheme.strip().lower() == "issn":
+                issn = parse_issn(content)
+                if issn and issn not in found:
+                    found.append(issn)
         if not found:
             for value in (self._ld_part("Periodical", "issn") or "").replace(",", " ").split():
                 issn = parse_issn(value)
@@ -537,23 +599,83 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field()
     def article_type(self) -> str | None:
-        return self.first_meta(_ARTICLE_TYPE)
+        for name in _ARTICLE_TYPE:
+            for value in self.meta.get(name, []):
+                # "Text", "Text.Serial.Journal": the DCMI resource type, not the article's.
+                if value.lower().split(".")[0] not in _DCMI_TYPES:
+                    return value
+        return None
 
     @article_field(empty=[])
     def abstract_sections(self) -> list[AbstractSection]:
-        for name in ("citation_abstract", "dcterms.abstract"):
-            value = self.first_meta((name,))
-            if value:
-                return [AbstractSection(heading=None, text=_strip_markup(value) or value)]
+        """The embedded abstract, unless the page's own abstract block shows
+        what the metadata flattens (headed sections) or the metadata has no
+        whole abstract (missing, or cut short)."""
+        from_meta = self._meta_abstract_sections()
+        if any(s.heading for s in from_meta):
+            return from_meta
+        from_html = self._html_abstract_sections()
+        if from_html and (any(s.heading for s in from_html) or not from_meta):
+            return from_html
+        return from_meta
+
+    def _meta_abstract_sections(self) -> list[AbstractSection]:
+        candidates = [self.first_meta((name,)) for name in ("citation_abstract", "dcterms.abstract")]
         ld = self.scholarly.get("abstract")
-        if isinstance(ld, str) and clean(ld):
-            return [AbstractSection(heading=None, text=_strip_markup(ld) or ld)]
-        for name in ("dc.description", "description", "og:description"):
-            value = self.first_meta((name,))
-            # Descriptions are often cut short ("... the expression of which is recalled. It..."):
-            # a truncated abstract is a wrong value, so it is not taken.
-            if value and not value.rstrip().endswith(("...", "…")):
-                return [AbstractSection(heading=None, text=_strip_markup(value) or value)]
+        if isinstance(ld, list):
+            ld = " ".join(str(x) for x in ld if isinstance(x, str))
+        if isinstance(ld, dict):
+            ld = ld.get("text") or ld.get("description")
+        candidates.append(ld if isinstance(ld, str) else None)
+        candidates += [self.first_meta((name,)) for name in ("dc.description", "description", "og:description")]
+        for value in candidates:
+            if not value or not clean(value):
+                continue
+            sections = self._sections_of_markup(value) if _HAS_BLOCK_MARKUP.search(value) else []
+            if not sections:
+                text = _strip_markup(value) or value
+                # Descriptions are often cut short ("... the expression of which is
+                # recalled. It...", "... responsible for seve"): a truncated
+                # abstract is a wrong value, so it is not taken.
+                if is_truncated(text):
+                    continue
+                sections = split_labelled_sections(_ABSTRACT_LABEL.sub("", text, count=1))
+            if sections:
+                return sections
+        return []
+
+    def _sections_of_markup(self, value: str) -> list[AbstractSection]:
+        """citation_abstract with HTML in it ("<h3>Background</h3><p>...</p>")."""
+        try:
+            block = lxml_html.fragment_fromstring(value, create_parent="div")
+        except (etree.LxmlError, ValueError):
+            return []
+        sections = self.sections_of(block)
+        if len(sections) == 1 and sections[0].heading is None:
+            sections = split_labelled_sections(sections[0].text)
+        return sections if all(not is_truncated(s.text) for s in sections[-1:]) else []
+
+    def _html_abstract_sections(self) -> list[AbstractSection]:
+        """The page's own abstract block: the first `div`/`section` whose class
+        says abstract ("abstract", "article-abstract", "item abstract") and
+        that holds an abstract's worth of text.  One walk over the class
+        attributes, run only when the metadata is not enough."""
+        for attr in _ALL_CLASSES(self.sel.root):
+            if "bstract" not in attr:
+                continue
+            words = [w.lower() for w in attr.split()]
+            if not any(w == "abstract" or w.endswith(("-abstract", "_abstract")) for w in words):
+                continue
+            block = attr.getparent()
+            if block.tag not in _ABSTRACT_BLOCK_TAGS:
+                continue
+            sections = self.sections_of(block)
+            if sections and (sections[0].heading or "").lower() in _NOT_THE_ABSTRACT:
+                continue  # "Highlights", "Graphical abstract", "Author summary": beside the abstract
+            if len(sections) == 1 and sections[0].heading is None:
+                sections = split_labelled_sections(sections[0].text)
+            if sum(len(s.text) for s in sections) >= 80:
+                return sections
         return []
 
     @article_field()
@@ -584,6 +706,15 @@ class ArticlePage(WebPage[ArticleRecord]):
             return "open"
         if free is False or str(free).lower() == "false":
             return "paywalled"
+        # Google Scholar's flag for full text anyone can read (it has no content).
+        if any(name == "citation_fulltext_world_readable" for name, _, _ in self.meta_pairs):
+            return "open"
+        # A Creative Commons Attribution licence on the article (not CC0, which
+        # some sites put on their metadata) means anyone may read it.
+        licences = [v for name in ("dc.rights", "dcterms.license", "dc.license", "dcterms.rights") for v in self.meta.get(name, [])]
+        licences += [link.get("href") or "" for link in _LINKS(self.sel.root) if (link.get("rel") or "").lower() == "license"]
+        if any(_CC_BY.search(value) for value in licences):
+            return "open"
         return "unknown"
 
     @article_field(empty=[])
@@ -668,6 +799,99 @@ def _parse_html(body: bytes, encoding: str | None) -> Any:
 def render_abstract(sections: list[AbstractSection]) -> str | None:
     parts = [f"{s.heading}\n{s.text}" if s.heading else s.text for s in sections if s.text]
     return "\n\n".join(parts) or None
+
+
+_SENTENCE_END = ('.', '!', '?', ')', ']', '"', "'", '\u201d', '\u2019', '\u00bb')
+
+
+def is_truncated(text: str | None) -> bool:
+    """True when a description looks cut short: an ellipsis, or no sentence end
+    ("... responsible for seve").  A whole abstract ends a sentence."""
+    text = (text or "").rstrip()
+    if not text:
+        return True
+    return text.endswith(("...", "\u2026")) or not text.endswith(_SENTENCE_END)
+
+
+# Headings of structured abstracts, as publishers print them inline in one
+# paragraph ("Background/Objectives: ... Methods: ...").
+_INLINE_LABELS = (
+    r"Background(?:/Objectives?|/Aims?)?|Objectives?|Aims?(?: and [Oo]bjectives?)?|Purpose|Introduction|Context"
+    r"|Importance|Significance|Methods?|Materials and [Mm]ethods|Methods and [Mm]aterials|Design/methodology/approach"
+    r"|Design(?:, [Ss]etting,? and [Pp]articipants)?|Setting|Participants|Patients|Interventions?|Exposures?"
+    r"|Main [Oo]utcomes? and [Mm]easures?|Main [Oo]utcome [Mm]easures?|Measurements|Results|Findings"
+    r"|Conclusions?(?: and [Rr]elevance)?|Interpretation|Limitations|Discussion|Originality/value"
+    r"|Practical implications|Research limitations/implications|Social implications|Trial [Rr]egistration"
+    r"|Approach|Main results|Key [Ff]indings|Case [Pp]resentation"
+)
+_INLINE_LABEL = re.compile(rf"(?:^|(?<=[.!?)\]]\s))({_INLINE_LABELS})\s*:\s+")
+
+
+def split_labelled_sections(text: str | None) -> list[AbstractSection]:
+    """A structured abstract printed as one paragraph, "Background: ... Methods:
+    ... Results: ... Conclusions: ...", as one section per heading.  Only when
+    the text opens with a known heading and has at least two: otherwise one
+    section without heading."""
+    whole = (text or "").strip()
+    text = clean(text)
+    if not text:
+        return []
+    # Most abstracts do not open with a heading: one anchored match decides.
+    marks = list(_INLINE_LABEL.finditer(text)) if _INLINE_LABEL.match(text) else []
+    if len(marks) < 2 or marks[0].start() != 0:
+        return [AbstractSection(heading=None, text=whole)]  # paragraph breaks kept
+    sections = []
+    for mark, following in zip(marks, marks[1:] + [None]):
+        body = clean(text[mark.end(): following.start() if following else None])
+        if not body:
+            return [AbstractSection(heading=None, text=whole)]
+        sections.append(AbstractSection(heading=mark.group(1), text=body))
+    return sections
+
+
+_HEADING_ONLY = re.compile(rf"(?:{_INLINE_LABELS})")
+
+
+def is_abstract_heading(text: str | None) -> bool:
+    """True for the usual headings of structured abstracts ("Background",
+    "Methods", "Conclusions and Relevance"), with or without a colon."""
+    return bool(_HEADING_ONLY.fullmatch((clean(text) or "").rstrip(":. ")))
+
+
+_ALTMETRIC_ALT = re.compile(r"altmetric (?:attention )?score of (\d+)", re.IGNORECASE)
+_ALTMETRIC_URL = re.compile(r"[?&]score=(\d+)(?:&|$)")
+
+
+def altmetric_score(embed: Any) -> int | None:
+    """The score an Altmetric badge shows, from what its script rendered: the
+    image's alt text ("Article has an altmetric score of 7") or the badge
+    URL ("badges.altmetric.com/?size=128&score=16").  None when the badge is
+    an empty placeholder (the score is then unknown, not 0)."""
+    for img in embed.iter("img"):
+        m = _ALTMETRIC_ALT.search(img.get("alt") or "") or _ALTMETRIC_URL.search(img.get("src") or "")
+        if m:
+            return int(m.group(1))
+    for a in embed.iter("a"):
+        m = _ALTMETRIC_URL.search(a.get("style") or "")
+        if m:
+            return int(m.group(1))
+    return None
+
+
+_TRACKING_PARAMS = frozenset(("src", "searchresult", "rskey", "via", "casa_token", "fromPage", "ref", "origin", "af"))
+
+
+def without_tracking(url: str | None) -> str | None:
+    """A related-article URL without the query parameters that only say how
+    it was reached ("?searchresult=1", "?src=recsys", "utm_*")."""
+    if not url or "?" not in url:
+        return url
+    parts = urlsplit(url)
+    kept = [
+        q for q in parts.query.split("&")
+        if q and q.split("=", 1)[0] not in _TRACKING_PARAMS and not q.startswith("utm_")
+    ]
+    return parts._replace(query="&".join(kept)).geturl()
 
 
 def _author_from_name(raw: str) -> Author:
