@@ -51,6 +51,10 @@ def _load_page_classes() -> tuple[type[ArticlePage], ...]:
 PAGE_CLASSES: tuple[type[ArticlePage], ...] = _load_page_classes()
 
 
+# Page-independent readings of ArticlePage, safe to hand to a subclass.
+_SHARED_CACHES = ("sel", "meta_pairs", "meta", "jsonld_scripts", "jsonld", "scholarly", "_id_index")
+
+
 def page_for(response: HttpResponse) -> ArticlePage:
     """The page object that reads this response: by host first, then by
     markup.  The page is parsed once, whichever object ends up reading it."""
@@ -62,7 +66,11 @@ def page_for(response: HttpResponse) -> ArticlePage:
     for cls in PAGE_CLASSES:
         if cls.matches_markup(generic):
             page = cls(response=response)
-            page.__dict__["sel"] = generic.sel  # reuse the parsed tree (cached_property slot)
+            # Reuse what the generic object already read (cached_property slots);
+            # class-specific indexes are rebuilt for the platform's own markers.
+            for name in _SHARED_CACHES:
+                if name in generic.__dict__:
+                    page.__dict__[name] = generic.__dict__[name]
             return page
     return generic
 
