@@ -27,7 +27,7 @@ def _register() -> None:
     from paperwall import cli_extract
 
     cli_extract.register(main)
-    for name in ("cli_crawl", "cli_query", "cli_schedule"):
+    for name in ("cli_crawl", "cli_query", "cli_schedule", "cli_discover"):
         try:
             module = __import__(f"paperwall.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a command module not built yet
