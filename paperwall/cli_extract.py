@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import urllib.error
 import urllib.request
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,6 +19,7 @@ from spiders.settings import USER_AGENT
 
 def register(main: click.Group) -> None:
     main.add_command(extract_command)
+    main.add_command(check_corpus_command)
 
 
 @click.command("extract")
@@ -71,3 +75,107 @@ def _fetch(url: str) -> tuple[str, bytes, dict[str, str], int]:
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise click.ClickException(f"cannot fetch {url}: {reason}") from exc
+
+
+# Fields counted by check-corpus: every record key that says something about
+# the article (url/platform/status always have a value; warnings are counted apart).
+_CHECKED_FIELDS = (
+    "doi", "title", "authors", "affiliations", "orcid", "journal", "publisher", "issns", "volume", "issue",
+    "first_page", "last_page", "published", "article_type", "abstract", "abstract_sections", "keywords",
+    "access", "offers", "prices", "views", "citations", "altmetric", "downloads", "related",
+    "related_counts", "related_pending",
+)
+
+
+_LABELS = {"abstract_sections": "structured abs.", "related_pending": "related pending", "related_counts": "related counts"}
+
+
+def _gave(record: dict[str, Any], name: str) -> bool:
+    """Whether the page gave this field (structured abstracts count as sections with headings)."""
+    metrics = record["metrics"]
+    if name in metrics:
+        return metrics[name] is not None
+    if name == "affiliations":
+        return any(a["affiliations"] for a in record["authors"])
+    if name == "orcid":
+        return any(a["orcid"] for a in record["authors"])
+    if name == "prices":
+        return any(o["price"] for o in record["offers"])
+    if name == "abstract_sections":
+        return any(s["heading"] for s in record["abstract_sections"])
+    if name == "access":
+        return record["access"] != "unknown"
+    return record[name] not in (None, [], {}, "")
+
+
+@click.command("check-corpus")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="A MANIFEST.tsv with each file's original URL (default: FOLDER/MANIFEST.tsv if present).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def check_corpus_command(folder: Path, manifest: Path | None, fmt: str) -> None:
+    """Extract every saved page under FOLDER and show, per platform, how many
+    pages gave each field: when a publisher's redesign breaks a field, its
+    count drops.
+
+    Page statuses other than "article" (challenges, login walls, not-found
+    pages) are counted apart; their fields are not.
+
+    \b
+    Example:
+        paperwall check-corpus ../shared/pages
+        paperwall check-corpus saved-pages/ --format csv > health.csv
+    """
+    urls = _manifest_urls(manifest or folder / "MANIFEST.tsv", folder)
+    pages = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".html", ".htm"))
+    if not pages:
+        raise click.ClickException(f"no .html pages under {folder}")
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    statuses: Counter[tuple[str, str]] = Counter()
+    for path in pages:
+        rel = path.relative_to(folder).as_posix()
+        record = extract(urls.get(rel) or _file_url(str(path)), path.read_bytes()).to_dict()
+        statuses[(record["platform"], record["status"])] += 1
+        if record["status"] != "article":
+            continue
+        platform_counts = counts[record["platform"]]
+        platform_counts["(pages)"] += 1
+        platform_counts["(warnings)"] += bool(record["warnings"])
+        for name in _CHECKED_FIELDS:
+            platform_counts[name] += _gave(record, name)
+    _print_health(counts, statuses, fmt)
+
+
+def _manifest_urls(manifest: Path, folder: Path) -> dict[str, str]:
+    if not manifest.is_file():
+        return {}
+    with manifest.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(fh, delimiter="\t")
+        return {r["file"]: (r.get("original_url") or "").split(" ")[0] for r in rows if r.get("file")}
+
+
+def _print_health(counts: dict[str, Counter[str]], statuses: Counter[tuple[str, str]], fmt: str) -> None:
+    platforms = sorted(counts)
+    rows = ["(pages)", *_CHECKED_FIELDS, "(warnings)"]
+    if fmt == "json":
+        data = {p: {r: counts[p][r] for r in rows} for p in platforms}
+        data["(other statuses)"] = {f"{p}/{s}": n for (p, s), n in sorted(statuses.items()) if s != "article"}
+        click.echo(json.dumps(data, indent=2))
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["field", *platforms])
+        for row in rows:
+            writer.writerow([row, *(counts[p][row] for p in platforms)])
+        return
+    widths = {p: max(len(p), 5) + 1 for p in platforms}
+    click.echo(f"{'field':18}" + "".join(f"{p:>{widths[p]}}" for p in platforms))
+    for row in rows:
+        cells = []
+        for p in platforms:
+            n, total = counts[p][row], counts[p]["(pages)"]
+            cells.append(f"{n:>{widths[p]}}" if row == "(pages)" else f"{f'{n}/{total}':>{widths[p]}}")
+        click.echo(f"{_LABELS.get(row, row):18}" + "".join(cells))
+    others = [(p, s, n) for (p, s), n in sorted(statuses.items()) if s != "article"]
+    if others:
+        click.echo("\nnot articles: " + ", ".join(f"{n} {s} ({p})" for p, s, n in others))
