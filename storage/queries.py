@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -65,6 +65,7 @@ def find_articles(
     title_contains: str | None = None,
     limit: int | None = None,
     offer_kind: str = "article",
+    after_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Articles matching every given filter, oldest-stored first.
 
@@ -73,9 +74,12 @@ def find_articles(
     at *current* offers of `offer_kind`: an article matches when one such
     offer satisfies them all (give `currency` with a price: prices in
     different currencies do not compare).  Each dict carries the article's
-    fields, `authors`, current `offers` and latest `metrics`.
+    fields, `authors`, current `offers` and latest `metrics`.  `after_id`
+    skips articles up to that id (keyset paging, see `iter_articles`).
     """
     query = select(Article).order_by(Article.id).limit(limit)
+    if after_id is not None:
+        query = query.where(Article.id > after_id)
     if journal is not None:
         query = query.where(func.lower(Article.journal) == journal.lower())
     if publisher is not None:
@@ -96,6 +100,71 @@ def find_articles(
         ).all()
         metrics = _latest_metrics(session, [a.id for a in articles])
         return [_article_dict(a, metrics.get(a.id), current_only=True) for a in articles]
+
+
+def iter_articles(
+    engine: Engine, limit: int | None = None, page_size: int = 500, **filters: Any
+) -> Iterator[dict[str, Any]]:
+    """`find_articles`, a page at a time: constant memory for exports of any size.
+
+    Each page is its own short read transaction (keyset on the article id), so
+    a crawl writing meanwhile is never blocked; an article stored during the
+    export may or may not be included.
+    """
+    after: int | None = None
+    left = limit
+    while left is None or left > 0:
+        size = page_size if left is None else min(page_size, left)
+        page = find_articles(engine, limit=size, after_id=after, **filters)
+        yield from page
+        if len(page) < size:
+            return
+        after = page[-1]["id"]
+        if left is not None:
+            left -= len(page)
+
+
+def cheapest_offer(
+    article: dict[str, Any],
+    offer_kind: str = "article",
+    currency: str | None = None,
+    price_min: Decimal | float | str | None = None,
+    price_max: Decimal | float | str | None = None,
+) -> dict[str, Any] | None:
+    """The cheapest current priced offer of an article dict that meets the price filters.
+
+    The same conditions as `find_articles`' price filter, so the price shown
+    for a match is one that made it match.
+    """
+    low = None if price_min is None else Decimal(str(price_min))
+    high = None if price_max is None else Decimal(str(price_max))
+    cur = currency.upper() if currency else None
+    priced = [
+        o
+        for o in article["offers"]
+        if o["kind"] == offer_kind
+        and o["price"] is not None
+        and o.get("closed_at") is None
+        and (cur is None or o["currency"] == cur)
+        and (low is None or o["price"] >= low)
+        and (high is None or o["price"] <= high)
+    ]
+    return min(priced, key=lambda o: (o["price"], o["currency"] or "", o["label"]), default=None)
+
+
+def distinct_values(engine: Engine, column: str) -> list[str]:
+    """Sorted distinct non-null values of `journal`, `publisher` (articles) or
+    `currency` (current offers): for hints when a filter matches nothing."""
+    col = {
+        "journal": Article.journal,
+        "publisher": Article.publisher,
+        "currency": Offer.currency,
+    }[column]
+    query = select(col).distinct().where(col.is_not(None))
+    if column == "currency":
+        query = query.where(Offer.closed_at.is_(None))
+    with session_scope(engine) as session:
+        return sorted(session.scalars(query))
 
 
 def _offer_filter(kind: str, low: Any, high: Any, currency: str | None) -> Any:
@@ -219,15 +288,32 @@ def export_rows(engine: Engine, offer_kind: str = "article", **filters: Any) -> 
     """Flat rows (str/int/None only, keys = EXPORT_COLUMNS) for CSV or JSONL.
 
     Takes `find_articles`' filters.  `price`/`currency`/`offer_label` are the
-    cheapest current offer of `offer_kind`; `offers` is every current offer
-    as a JSON string.
+    cheapest current offer of `offer_kind` (within the currency and price
+    filters when given, see `cheapest_offer`); `offers` is every current
+    offer as a JSON string.
     """
-    return [_flat(a, offer_kind) for a in find_articles(engine, offer_kind=offer_kind, **filters)]
+    return [
+        flat_row(a, offer_kind, **_price_filters(filters))
+        for a in find_articles(engine, offer_kind=offer_kind, **filters)
+    ]
 
 
-def _flat(article: dict[str, Any], offer_kind: str) -> dict[str, Any]:
-    priced = [o for o in article["offers"] if o["kind"] == offer_kind and o["price"] is not None]
-    cheapest = min(priced, key=lambda o: o["price"], default=None)
+def _price_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return {k: filters.get(k) for k in ("currency", "price_min", "price_max")}
+
+
+def flat_row(
+    article: dict[str, Any],
+    offer_kind: str = "article",
+    currency: str | None = None,
+    price_min: Decimal | float | str | None = None,
+    price_max: Decimal | float | str | None = None,
+) -> dict[str, Any]:
+    """One article dict as a flat export row (keys = EXPORT_COLUMNS)."""
+    return _flat(article, cheapest_offer(article, offer_kind, currency, price_min, price_max))
+
+
+def _flat(article: dict[str, Any], cheapest: dict[str, Any] | None) -> dict[str, Any]:
     row = {
         k: _plain(article.get(k)) for k in EXPORT_COLUMNS if k in article and k not in ("authors", "offers")
     }
