@@ -23,7 +23,7 @@ import attrs
 from lxml import etree
 from lxml import html as lxml_html
 from extruct.jsonld import JsonLdExtractor
-from parsel import Selector, SelectorList
+from parsel import Selector
 from web_poet import WebPage, field
 from web_poet.fields import get_fields_dict
 
@@ -186,10 +186,29 @@ class ArticlePage(WebPage[ArticleRecord]):
         declares (BOM, HTTP header, meta charset, else sniffed), instead of
         being decoded to text and encoded again."""
         body = bytes(self.response.body)
-        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, self.response.encoding)
+        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, self._encoding())
         if root is None:
             return self.response.selector
         return Selector(root=root, type="html")
+
+    def _encoding(self) -> str | None:
+        """The declared encoding (given, BOM, HTTP header, early meta charset).
+        Undeclared: valid UTF-8 bytes are UTF-8 — what sniffing concludes too,
+        without decoding the whole body twice; anything else is sniffed (w3lib)."""
+        response = self.response
+        declared = (
+            response._encoding
+            or response.body.bom_encoding()
+            or response.headers.declared_encoding()
+            or response.body.declared_encoding()
+        )
+        if declared:
+            return declared
+        try:
+            bytes(response.body).decode("utf-8")
+        except UnicodeDecodeError:
+            return response.encoding
+        return "utf-8"
 
     @functools.cached_property
     def _class_index(self) -> dict[str, list[Any]]:
@@ -240,7 +259,9 @@ class ArticlePage(WebPage[ArticleRecord]):
             if "content" not in attrib:
                 continue
             name = attrib.get("name") or attrib.get("property") or attrib.get("itemprop")
-            if name:
+            # Reference lists (hundreds of citation_reference tags on IOP, PLOS
+            # pages) describe other works: nothing here reads them.
+            if name and not name.startswith("citation_reference"):
                 pairs.append((name.strip().lower(), attrib.get("content", ""), attrib.get("scheme", "")))
         return pairs
 

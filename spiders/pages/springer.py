@@ -37,10 +37,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
-from parsel import Selector
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, _parse_html, article_field, class_words, xpath
+from spiders.pages.base import ArticlePage, article_field, class_words, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -111,32 +110,6 @@ class SpringerNatureArticlePage(ArticlePage):
         return _springer_nature_markup(page) == cls.platform_name
 
     # --- plumbing ---------------------------------------------------------------
-
-    @functools.cached_property
-    def sel(self) -> Selector:
-        """As `ArticlePage.sel`, with a shortcut for the encoding: nature.com
-        pages declare no charset in their first 4 kB, and sniffing it
-        (w3lib decodes the whole body to text) costs a third of the parse.
-        Without a BOM, header or early meta charset, valid UTF-8 bytes are
-        read as UTF-8, which is what the sniffing concludes too (an ASCII
-        body reads the same either way); anything else goes the usual way."""
-        response = self.response
-        body = bytes(response.body)
-        if (
-            response._encoding
-            or response.body.bom_encoding()
-            or response.headers.declared_encoding()
-            or response.body.declared_encoding()
-        ):
-            return super().sel
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            return super().sel
-        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, "utf-8")
-        if root is None:
-            return super().sel
-        return Selector(root=root, type="html")
 
     @functools.cached_property
     def _class_index(self) -> dict[str, list[Any]]:
