@@ -108,44 +108,16 @@ class AtyponArticlePage(ArticlePage):
     # --- plumbing ---------------------------------------------------------------
 
     @functools.cached_property
-    def _class_index(self) -> dict[str, list[Any]]:
-        """The base class's one-pass class index, built by walking the
-        elements (about twice as fast as `//@class` on large pages), and in
-        the same walk the RDFa properties of the core template and the ids
-        older templates hang their lists on (`_attr_index`)."""
-        index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
-        props: dict[str, list[Any]] = {}
-        ids: dict[str, Any] = {}
-        root = self.sel.root
-        if root is not None:
-            for element in root.iter(etree.Element):
-                value = element.get("class")
-                if value:
-                    for token in value.split():
-                        bucket = index.get(token)
-                        if bucket is not None:
-                            bucket.append(element)
-                value = element.get("id")
-                if value and value not in ids:
-                    ids[value] = element
-                value = element.get("property")
-                if value:
-                    for token in value.split():
-                        props.setdefault(token, []).append(element)
-        self.__dict__["_attr_index"] = (props, ids)
+    def _property_index(self) -> dict[str, list[Any]]:
+        """RDFa `property` attributes of the core template, in one walk."""
+        index: dict[str, list[Any]] = {}
+        for attr in _ALL_PROPERTIES(self.sel.root):
+            for token in attr.split():
+                index.setdefault(token, []).append(attr.getparent())
         return index
 
-    @functools.cached_property
-    def _attr_index(self) -> tuple[dict[str, list[Any]], dict[str, Any]]:
-        """({RDFa property: [elements]}, {id: element}), filled by `_class_index`."""
-        self._class_index  # noqa: B018 - fills the slot
-        return self.__dict__.get("_attr_index", ({}, {}))
-
     def by_property(self, name: str) -> list[Any]:
-        return list(self._attr_index[0].get(name, []))
-
-    def by_id(self, name: str) -> Any:
-        return self._attr_index[1].get(name)
+        return list(self._property_index.get(name, []))
 
     def first_text(self, name: str, exclude: str = "") -> str | None:
         for element in self.by_class(name):
@@ -958,6 +930,8 @@ class AcmArticlePage(AtyponArticlePage):
 
 
 # Publisher pages first; the generic Atypon page takes any other Literatum site.
+_ALL_PROPERTIES = etree.XPath("//@property")
+
 PAGE_OBJECTS = (
     SageArticlePage,
     PnasArticlePage,
