@@ -8,6 +8,10 @@ just on the one that was refused.
 `RobotsTxtMiddleware` is Scrapy's, with a fix: with the asyncio reactor,
 Scrapy 2.19 lets the third and later requests that wait for a site's
 robots.txt through unchecked (see the class).
+
+`DomainBackoffMiddleware` sends no request to a domain that is backing off:
+one the database says is (a previous crawl met its bot challenges or 429s),
+or one that starts answering so during this crawl (`DomainGate`).
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
+from storage.runs import DOMAIN_STRIKES, answer_kind, domain_of
 
 if TYPE_CHECKING:
     from typing import Self
@@ -118,6 +125,109 @@ class RetryAfterMiddleware:
                     self.slot_key(request), wait)
         self.pause(request, wait)
         return retry
+
+
+class DomainGate:
+    """Which domains get no more requests in this crawl, and why.
+
+    Seeded from the database (`blocked`: domains backing off; `strikes`: bot
+    challenges in a row so far).  `observe` counts each answer the way
+    `storage.runs.update_domains` will when the run is finished: a 429 that
+    outlived its retries closes the domain at once, ``DOMAIN_STRIKES`` bot
+    challenges in a row close it, any normal answer resets the streak.
+    """
+
+    def __init__(
+        self,
+        blocked: dict[str, str] | None = None,
+        strikes: dict[str, int] | None = None,
+        needed: int = DOMAIN_STRIKES,
+    ) -> None:
+        self.blocked: dict[str, str] = dict(blocked or {})
+        self.strikes: dict[str, int] = dict(strikes or {})
+        self.needed = needed
+
+    def reason(self, domain: str | None) -> str | None:
+        return self.blocked.get(domain) if domain else None
+
+    def observe(
+        self, domain: str | None, http_status: int | None, page_status: str | None, outcome: str | None,
+        url: str = "",
+    ) -> str | None:
+        """Count one answer; returns the reason when it closes the domain."""
+        if domain is None or domain in self.blocked:
+            return None
+        kind = answer_kind(http_status, page_status, outcome)
+        if kind == "ok":
+            self.strikes.pop(domain, None)
+            return None
+        if kind == "neutral":
+            return None
+        self.strikes[domain] = self.strikes.get(domain, 0) + (self.needed if kind == "block" else 1)
+        if self.strikes[domain] < self.needed:
+            return None
+        reason = (
+            f"HTTP 429 Too Many Requests (after retries) at {url}"
+            if kind == "block"
+            else f"{self.strikes[domain]} bot challenges in a row (last at {url})"
+        )
+        self.blocked[domain] = reason
+        return reason
+
+
+class DomainBackoffMiddleware:
+    """Drop requests to domains the spider's `domain_gate` has closed.
+
+    The request fails with IgnoreRequest("domain backing off: ..."); the
+    spider records it as a fetch with outcome ``skipped`` (its target stays
+    due for when the backoff ends).  Runs before robots.txt: a closed domain
+    is not even asked for it.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("PAPERWALL_DOMAIN_BACKOFF"):
+            raise NotConfigured
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        gate = getattr(self.crawler.spider, "domain_gate", None)
+        if gate is None:
+            return
+        reason = gate.reason(domain_of(request.url))
+        if reason is not None:
+            raise IgnoreRequest(f"domain backing off: {reason}")
+
+
+def drop_queued(crawler: Crawler, domain: str, reason: str) -> int:
+    """Fail the requests to `domain` that wait in the downloader's slot queues.
+
+    Downloader middlewares see a request when it enters the downloader, and
+    up to CONCURRENT_REQUESTS of them enter at once, then wait for their
+    slot's delay.  When a domain closes, those already waiting are failed
+    here with the same IgnoreRequest (the spider records them as skipped)
+    instead of being sent.  Uses the downloader's slot queues (Scrapy 2.x
+    internals): if they are not there, the middleware still stops every
+    request that enters later.
+    """
+    downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
+    dropped: list[Any] = []
+    for slot in list(getattr(downloader, "slots", {}).values()):
+        queue = getattr(slot, "queue", None)
+        if not queue:
+            continue
+        keep = [item for item in queue if domain_of(item[0].url) != domain]
+        if len(keep) == len(queue):
+            continue
+        dropped += [item for item in queue if domain_of(item[0].url) == domain]
+        queue.clear()
+        queue.extend(keep)
+    for _request, deferred in dropped:
+        deferred.errback(Failure(IgnoreRequest(f"domain backing off: {reason}")))
+    return len(dropped)
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):

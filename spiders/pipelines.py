@@ -26,6 +26,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import maybe_deferred_to_future
 from spiders.items import FetchResult
 from storage.db import default_url, make_engine, upgrade
+from storage.runs import RefreshPolicy
 from storage.writer import WriteStats, finish_run, start_run, write_batch
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class StoragePipeline:
         self.batch_size = max(1, settings.getint("PAPERWALL_BATCH_SIZE", 200))
         self.batch_seconds = settings.getfloat("PAPERWALL_BATCH_SECONDS", 2.0)
         self.trigger = settings.get("PAPERWALL_RUN_TRIGGER") or "crawl"
+        # A bad policy stops the crawl at once rather than scheduling targets wrongly.
+        self.policy = RefreshPolicy.parse(settings.get("PAPERWALL_REFRESH_POLICY"))
         self.engine: Engine | None = None
         self.run_id: int | None = None
         self.own_run = False
@@ -64,7 +67,8 @@ class StoragePipeline:
         spider = self.crawler.spider
         url = getattr(spider, "db", None) or self.crawler.settings.get("PAPERWALL_DB") or default_url()
         self.engine = make_engine(url)
-        await maybe_deferred_to_future(deferToThread(upgrade, self.engine))
+        if self.crawler.settings.getbool("PAPERWALL_MIGRATE", True):  # the scheduler migrates once, itself
+            await maybe_deferred_to_future(deferToThread(upgrade, self.engine))
         self.run_id = getattr(spider, "run_id", None)
         if self.run_id is None:
             description = f"{spider.name}: {len(getattr(spider, 'targets', []))} targets"
@@ -113,7 +117,7 @@ class StoragePipeline:
         return self._chain
 
     def _write(self, batch: list[FetchResult]) -> Deferred[None]:
-        d = deferToThread(write_batch, self.engine, batch, self.run_id)
+        d = deferToThread(write_batch, self.engine, batch, self.run_id, self.policy)
         d.addCallbacks(self._written, self._write_failed, errbackArgs=(batch,))
         return d
 
@@ -135,7 +139,7 @@ class StoragePipeline:
         self.crawler.stats.set_value("paperwall/lost", self.lost)
         logger.info(
             "stored %d fetches in %d batches (run %s): %d new, %d changed, %d unchanged articles, "
-            "%d errors%s",
+            "%d not modified (304), %d skipped, %d errors%s",
             t.fetches, self.batches, self.run_id, t.articles_new, t.articles_changed,
-            t.articles_unchanged, t.errors, f", {self.lost} LOST" if self.lost else "",
+            t.articles_unchanged, t.not_modified, t.skipped, t.errors, f", {self.lost} LOST" if self.lost else "",
         )

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Column,
     Date,
     DateTime,
     Dialect,
@@ -25,11 +26,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     TypeDecorator,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -219,7 +223,8 @@ class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    trigger: Mapped[str] = mapped_column(String)  # "schedule", "cli", "manual", ...
+    # "cli", "demo", "schedule:NAME", ...; indexed since 0002 (a schedule's runs)
+    trigger: Mapped[str] = mapped_column(String, index=True)
     description: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -231,6 +236,20 @@ class CrawlRun(Base):
     not_found: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     status_counts: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    # Added by 0002 (scheduler).  304 answers: the page was not read, nothing written.
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    # Requests not made because their domain was backing off.
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    # Fetches that went wrong, by kind: {"timeout": 2, "challenge": 1, "robots": 3, ...}.
+    error_kinds: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    # How the run ended: ok|timeout|crashed|interrupted|abandoned|failed; None while running.
+    outcome: Mapped[str | None] = mapped_column(String)
+    # What the run wants a human to know: domains that started backing off,
+    # targets skipped, why a crawl process died (with the tail of its log).
+    notes: Mapped[str | None] = mapped_column(Text)
+    # "host:pid" of the process that runs it: a run left unfinished by a dead
+    # process is closed as "abandoned" by the next scheduler.
+    owner: Mapped[str | None] = mapped_column(String)
 
 
 class Fetch(Base):
@@ -273,6 +292,64 @@ class Target(Base):
     last_fetched: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_status: Mapped[str | None] = mapped_column(String)
+    # Added by 0002.  The host the target was last fetched from (a DOI's is
+    # its publisher's after the first fetch): due targets of a domain that is
+    # backing off are skipped.
+    domain: Mapped[str | None] = mapped_column(String, index=True)
+    # The article the target led to (its published date sets the refresh interval).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    # Validators of the last good fetch (page stored, or confirmed by a 304):
+    # the next request for the target is conditional on them.
+    etag: Mapped[str | None] = mapped_column(String)
+    last_modified: Mapped[str | None] = mapped_column(String)
+
+
+class DomainBackoff(Base):
+    """A site that answered with bot challenges or 429s: left alone until `until`.
+
+    `strikes` counts consecutive challenge/429 answers (any good answer resets
+    it); at `storage.runs.DOMAIN_STRIKES` the domain backs off for 1 h, then
+    2 h, 4 h, ... (`trips` in a row), capped at a week.  The last error seen
+    from the domain is kept for `paperwall status`.
+    """
+
+    __tablename__ = "domain_backoff"
+
+    domain: Mapped[str] = mapped_column(String, primary_key=True)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    trips: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchedulerLock(Base):
+    """The one scheduler allowed to run against this database (see scheduler/lock.py)."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    owner: Mapped[str] = mapped_column(String)  # host:pid:token
+    host: Mapped[str] = mapped_column(String)
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# APScheduler's SQLAlchemyJobStore table, exactly as APScheduler 3.11 defines
+# it.  Created by migration 0002 so the schema stays Alembic's; the job store
+# finds it there (its own CREATE is "if not exists").  Declared here only so
+# model/migration comparisons know it; paperwall never reads it directly.
+APSCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
 
 
 def utcnow() -> datetime:

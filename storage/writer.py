@@ -8,7 +8,11 @@ The rules, in short (docs/schema.md has the long form):
 * history is intervals: the same value again only moves `last_seen`, a
   different value closes the old row and opens a new one; nothing is rewritten;
 * one batch is one transaction; each item runs in a SAVEPOINT so a bad item
-  becomes an error fetch and the rest of the batch still lands.
+  becomes an error fetch and the rest of the batch still lands;
+* a 304 answer (conditional request, page unchanged) is a fetch with outcome
+  `not_modified`: nothing is parsed or written but the fetch row, the
+  target's schedule and the article's `last_seen`;
+* each fetch of a target sets when it is due again (`storage.runs.RefreshPolicy`).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, insert, or_, select
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from spiders.items import ArticleRecord, FetchResult, Metrics
@@ -36,16 +40,21 @@ from storage.models import (
     Offer,
     RelatedLink,
     Target,
+    UTCDateTime,
     utcnow,
 )
 from storage.runs import (
-    REFRESH_INTERVAL,
+    DEFAULT_POLICY,
+    NOT_MODIFIED,
+    SKIP_ERROR,
+    SKIPPED,
+    RefreshPolicy,
     add_targets,
     classify_target,
+    domain_of,
     due_targets,
     finish_run,
     normalize_doi,
-    retry_delay,
     start_run,
 )
 
@@ -78,12 +87,13 @@ class WriteStats:
     articles_unchanged: int = 0
     fetches: int = 0
     errors: int = 0  # fetch rows carrying an error (no record, or the write failed)
-    statuses: Counter[str] = field(default_factory=Counter)  # page status; "error": no record
+    # page status; "not_modified" (304), "skipped" (domain backing off), "error": no record
+    statuses: Counter[str] = field(default_factory=Counter)
 
     def count(self, status: str, outcome: str, error: str | None) -> None:
         self.fetches += 1
         self.statuses[status] += 1
-        self.errors += error is not None
+        self.errors += error is not None and outcome != SKIPPED
         if outcome in ARTICLE_OUTCOMES:
             setattr(self, f"articles_{outcome}", getattr(self, f"articles_{outcome}") + 1)
 
@@ -98,6 +108,14 @@ class WriteStats:
             self.statuses + other.statuses,
         )
 
+    @property
+    def not_modified(self) -> int:
+        return self.statuses[NOT_MODIFIED]
+
+    @property
+    def skipped(self) -> int:
+        return self.statuses[SKIPPED]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "articles_new": self.articles_new,
@@ -109,15 +127,32 @@ class WriteStats:
         }
 
 
-def write_batch(engine: Engine, results: Sequence[FetchResult], run_id: int | None = None) -> WriteStats:
-    """Store a batch of fetch results in one transaction (see the module doc)."""
+def write_batch(
+    engine: Engine,
+    results: Sequence[FetchResult],
+    run_id: int | None = None,
+    policy: RefreshPolicy | None = None,
+) -> WriteStats:
+    """Store a batch of fetch results in one transaction (see the module doc).
+
+    `policy` sets when each fetched target is due again (default: `DEFAULT_POLICY`).
+    """
+    _VALUES_CACHE.clear()  # per batch: results of one batch share it, nothing outlives the call
     with session_scope(engine, write=True) as session:
         batch = _Batch(
-            session, run_id, _load_targets(session, results), _known_runs(session, results, run_id)
+            session,
+            run_id,
+            _load_targets(session, results),
+            _known_runs(session, results, run_id),
+            policy or DEFAULT_POLICY,
+            {},
         )
+        batch.unchanged_pages = _not_modified_articles(session, results, batch.targets)
         for result in results:
             _write_result(batch, result)
         _insert_fetches(session, batch.fetches)
+        _touch_articles(session, batch.seen_articles)
+    _VALUES_CACHE.clear()
     return batch.stats
 
 
@@ -129,18 +164,37 @@ class _Batch:
     run_id: int | None
     targets: dict[str, Target]  # preloaded: one query per batch
     known_runs: set[int]
+    policy: RefreshPolicy
+    # URL answered 304 -> (article id, published) of the article it showed last time
+    unchanged_pages: dict[str, tuple[int, date | None]]
     fetches: list[dict[str, Any]] = field(default_factory=list)  # inserted together at the end
     stats: WriteStats = field(default_factory=WriteStats)
+    seen_articles: dict[int, datetime] = field(default_factory=dict)  # 304s: article id -> fetched_at
 
 
 # --- one fetch result ---------------------------------------------------------
 
 
+def is_not_modified(result: FetchResult) -> bool:
+    """A 304 answer to a conditional request: the page is as it was last time."""
+    return result.record is None and result.error is None and _int(result.http_status) == 304
+
+
+def is_skipped(result: FetchResult) -> bool:
+    """A request the crawl did not make because its domain was backing off."""
+    return result.record is None and bool(result.error) and str(result.error).startswith(SKIP_ERROR)
+
+
 def _write_result(batch: _Batch, result: FetchResult) -> None:
     rec = result.record
     status = rec.status if rec is not None else "error"  # "error": no page was read
+    if is_not_modified(result):
+        status = NOT_MODIFIED
+    elif is_skipped(result):
+        status = SKIPPED
     error = result.error
     article_id: int | None = None
+    published: date | None = _published(rec)
     outcome = status
     try:
         now = parse_time(result.fetched_at)
@@ -154,17 +208,84 @@ def _write_result(batch: _Batch, result: FetchResult) -> None:
         except Exception as exc:
             log.warning("write failed for %s: %s", result.url, exc)
             outcome, error = "error", _join(error, f"write failed: {type(exc).__name__}: {exc}")
+    elif outcome == NOT_MODIFIED:
+        # No parse, no article write: only the fetch, the target and last_seen.
+        article_id, published = batch.unchanged_pages.get(str(result.url), (None, None))
+        if article_id is not None:
+            batch.seen_articles[article_id] = max(now, batch.seen_articles.get(article_id, now))
     rid = batch.run_id if batch.run_id is not None else result.run_id
     run = rid if rid in batch.known_runs else None
     batch.fetches.append(_fetch_row(result, now, run, outcome, article_id, error))
-    _touch_targets(
-        result,
-        batch.targets,
-        now,
-        ok=outcome in ARTICLE_OUTCOMES,
-        status="error" if outcome == "error" else status,
-    )
+    if outcome != SKIPPED:  # not asked: the target stays due, its domain's backoff decides
+        _touch_targets(
+            result,
+            batch,
+            now,
+            ok=outcome in ARTICLE_OUTCOMES or outcome == NOT_MODIFIED,
+            status="error" if outcome == "error" else status,
+            published=published,
+            article_id=article_id,
+        )
     batch.stats.count(status, outcome, error)
+
+
+def _published(rec: ArticleRecord | None) -> date | None:
+    if rec is None or rec.status != "article" or not rec.published:
+        return None
+    try:
+        return date.fromisoformat(rec.published)
+    except ValueError:
+        return None
+
+
+def _not_modified_articles(
+    session: Session, results: Iterable[FetchResult], targets: dict[str, Target]
+) -> dict[str, tuple[int, date | None]]:
+    """For the batch's 304 answers: the article each URL showed when last read.
+
+    From the target rows already loaded (`targets.article_id`); a URL that is
+    no watched target is looked up in its fetches.  One query for the dates.
+    """
+    found: dict[str, int] = {}
+    unknown: list[str] = []
+    for result in results:
+        if not is_not_modified(result):
+            continue
+        ids = [t.article_id for v in _target_values(result) if (t := targets.get(v)) is not None and t.article_id]
+        if ids:
+            found[str(result.url)] = ids[0]
+        else:
+            unknown.append(str(result.url))
+    if unknown:
+        latest = (
+            select(func.max(Fetch.id))
+            .where(Fetch.url.in_(unknown), Fetch.article_id.is_not(None))
+            .group_by(Fetch.url)
+        )
+        for url, article_id in session.execute(select(Fetch.url, Fetch.article_id).where(Fetch.id.in_(latest))):
+            if article_id is not None:
+                found[url] = article_id
+    if not found:
+        return {}
+    published = dict(
+        session.execute(select(Article.id, Article.published).where(Article.id.in_(set(found.values())))).all()
+    )
+    return {url: (aid, published.get(aid)) for url, aid in found.items() if aid in published}
+
+
+_ARTICLES = cast(Table, Article.__table__)  # Core, not ORM: an executemany with its own WHERE
+_LAST_SEEN = bindparam("last_seen", type_=UTCDateTime())
+_TOUCH_ARTICLE = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article_id"), _ARTICLES.c.last_seen < _LAST_SEEN)
+    .values(last_seen=_LAST_SEEN)
+)
+
+
+def _touch_articles(session: Session, seen: dict[int, datetime]) -> None:
+    """A 304 confirms the page as last read: its article's `last_seen` moves (one statement)."""
+    if seen:
+        session.execute(_TOUCH_ARTICLE, [{"article_id": a, "last_seen": t} for a, t in seen.items()])
 
 
 def parse_time(value: str) -> datetime:
@@ -241,11 +362,23 @@ def _insert_fetches(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _target_values(result: FetchResult) -> list[str]:
-    """Values a target row may have for this result: its target, URLs, the record's DOI."""
+    """Values a target row may have for this result: its target, URLs, the record's DOI.
+
+    Computed once per result and batch (three steps of the write need it).
+    """
     raw = [result.target, result.url, result.final_url]
     if result.record is not None:
         raw += [result.record.doi, result.record.url]
-    return list(dict.fromkeys(classify_target(v)[1] for v in raw if v))
+    key = tuple(raw)
+    cached = _VALUES_CACHE.get(key)
+    if cached is None:
+        cached = _VALUES_CACHE[key] = list(dict.fromkeys(classify_target(v)[1] for v in raw if v))
+    return cached
+
+
+# Keyed by the raw values, so an entry is right whoever put it there: threads
+# writing batches at once only lose cache hits when one of them clears it.
+_VALUES_CACHE: dict[tuple[Any, ...], list[str]] = {}
 
 
 def _load_targets(session: Session, results: Iterable[FetchResult]) -> dict[str, Target]:
@@ -257,19 +390,39 @@ def _load_targets(session: Session, results: Iterable[FetchResult]) -> dict[str,
 
 
 def _touch_targets(
-    result: FetchResult, targets: dict[str, Target], now: datetime, ok: bool, status: str
+    result: FetchResult,
+    batch: _Batch,
+    now: datetime,
+    ok: bool,
+    status: str,
+    published: date | None,
+    article_id: int | None,
 ) -> None:
-    """Success resets the failure count; failure backs off exponentially."""
+    """Success resets the failure count and sets the next refresh by the
+    article's age; failure backs off exponentially (see `RefreshPolicy`)."""
     seen: set[int] = set()
+    domain = domain_of(result.final_url or result.url) if result.http_status is not None else None
     for value in _target_values(result):
-        target = targets.get(value)
+        target = batch.targets.get(value)
         if target is None or target.id in seen:
             continue
         seen.add(target.id)
         target.last_fetched = now
         target.last_status = status
         target.consecutive_failures = 0 if ok else target.consecutive_failures + 1
-        target.next_due = now + (REFRESH_INTERVAL if ok else retry_delay(target.consecutive_failures))
+        if ok:
+            target.next_due = now + batch.policy.interval(published, now)
+        else:
+            target.next_due = now + batch.policy.retry_delay(target.consecutive_failures)
+        if domain is not None and target.domain != domain:
+            target.domain = domain
+        if article_id is not None and target.article_id != article_id:
+            target.article_id = article_id
+        if ok:  # what is stored is this answer's page: ask for it conditionally next time
+            if target.etag != result.etag:
+                target.etag = _str(result.etag)
+            if target.last_modified != result.last_modified:
+                target.last_modified = _str(result.last_modified)
 
 
 def _known_runs(session: Session, results: Iterable[FetchResult], run_id: int | None) -> set[int]:

@@ -1,0 +1,467 @@
+"""One scheduled run: pick the targets, crawl them in a `scrapy crawl` process, record the outcome.
+
+    result = run_schedule(db_url, spec)          # what `paperwall schedule run NAME` does
+
+Each run is a ``crawl_runs`` row with trigger ``schedule:NAME``, opened
+before the crawl process starts and closed after it ends, whatever happened:
+
+* `ok`: the crawl process ended normally (fetch errors are counted, not fatal);
+* `timeout`: it reached the schedule's time limit (Scrapy's CLOSESPIDER_TIMEOUT
+  closed it, or it was killed `grace` seconds later);
+* `crashed`: it exited with an error code or was killed by a signal (the tail
+  of its log goes into `notes`);
+* `interrupted`: the scheduler was asked to stop: the crawl got SIGTERM,
+  finished its requests in flight and stored them;
+* `abandoned`: the process running it died (closed by the next scheduler);
+* `failed`: the crawl could not start (a targets file is missing, ...).
+
+Counts always come from the fetches that were stored, so a crashed or
+interrupted run still says what it did; targets it did not reach stay due.
+
+The crawl process is ``python -m scrapy crawl landing -a file=TARGETS -a
+run_id=N`` with ``SCRAPY_SETTINGS_MODULE=spiders.settings`` (it works from
+an installed package, no scrapy.cfg needed), the database in
+``PAPERWALL_DB`` (never on the command line), conditional requests on and
+``CLOSESPIDER_TIMEOUT`` set to the time limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, or_, select
+
+from scheduler.lock import pid_alive, this_host
+from scheduler.schedules import ScheduleSpec, trigger_name
+from storage.db import make_engine, normalize_url, session_scope, upgrade
+from storage.models import CrawlRun, Target, utcnow
+from storage.runs import (
+    DueTarget,
+    add_targets,
+    backing_off,
+    due_skipped_by_backoff,
+    due_targets,
+    finish_run,
+    format_duration,
+    start_run,
+    targets_for,
+)
+
+log = logging.getLogger("paperwall.scheduler")
+crawl_log = logging.getLogger("paperwall.crawl")
+
+_MIGRATING = threading.Lock()
+GRACE = 30.0  # seconds a crawl gets to stop cleanly (SIGTERM) before SIGKILL
+LOG_TAIL = 25  # lines of a crashed crawl's log kept in the run's notes
+# Crawl log lines worth repeating in the scheduler's log (the rest only on -v).
+_WORTH = re.compile(r"\] (WARNING|ERROR|CRITICAL): |Closing spider \(|stored \d+ fetches")
+_LOG_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def absolute_db_url(url: str) -> str:
+    """A SQLite URL with a relative path made absolute (the crawl runs in another directory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            parsed = parsed.set(database=str(path.resolve()))
+    return parsed.render_as_string(hide_password=False)
+
+
+def run_owner() -> str:
+    return f"{this_host()}:{os.getpid()}"
+
+
+# --- which targets ----------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    targets: list[DueTarget] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # domain backing off -> targets left out
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what prevents the run (unreadable file, ...)
+
+
+def explicit_lines(spec: ScheduleSpec, selection: Selection) -> list[str]:
+    """The schedule's files (read now) and DOIs, as target values; bad lines noted."""
+    from spiders.spiders.landing import read_targets
+
+    lines: list[str] = list(spec.dois)
+    for path in spec.files:
+        try:
+            lines += Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            selection.problems.append(f"cannot read {path}: {exc.strerror or exc}")
+    parsed, rejected = read_targets(lines)
+    if rejected:
+        shown = ", ".join(repr(r) for r in rejected[:3]) + (", ..." if len(rejected) > 3 else "")
+        selection.notes.append(f"{len(rejected)} lines are not URLs or DOIs, skipped: {shown}")
+    return [value for _, value in parsed]
+
+
+def select_targets(engine: Engine, spec: ScheduleSpec, now: datetime | None = None) -> Selection:
+    """What this run of `spec` crawls, and what it leaves out (domains backing off)."""
+    now = now or utcnow()
+    selection = Selection()
+    limit = spec.effective_limit
+    explicit = explicit_lines(spec, selection) if (spec.files or spec.dois) else []
+    if spec.due and not explicit and not spec.sources and not (spec.files or spec.dois):
+        # Every watched target that is due: in SQL, most overdue first.
+        selection.targets = due_targets(engine, now, limit)
+        selection.skipped = due_skipped_by_backoff(engine, now)
+    else:
+        if explicit:
+            added = add_targets(engine, explicit, source=spec.name, now=now)
+            if added:
+                selection.notes.append(f"{added} new targets watched (source {spec.name})")
+        rows: list[Target] = targets_for(engine, explicit) if explicit else []
+        if spec.sources:
+            rows += _targets_of_sources(engine, spec.sources, now if spec.due else None)
+        backoff = backing_off(engine, now)
+        seen: set[int] = set()
+        picked: list[Target] = []
+        for row in rows:
+            if row.id in seen:
+                continue
+            seen.add(row.id)
+            if spec.due and row.next_due is not None and row.next_due > now:
+                continue
+            if row.domain in backoff:
+                selection.skipped[row.domain] = selection.skipped.get(row.domain, 0) + 1
+                continue
+            picked.append(row)
+        if spec.due:  # most overdue first, never fetched first of all
+            picked.sort(key=lambda t: (t.next_due is not None, t.next_due or now))
+        selection.targets = [DueTarget(t.id, t.kind, t.value) for t in picked[:limit]]
+    if selection.skipped:
+        backoff = backing_off(engine, now)
+        for domain, n in sorted(selection.skipped.items()):
+            b = backoff.get(domain)
+            why = f" until {b.until:%Y-%m-%d %H:%M} UTC ({b.reason})" if b else ""
+            selection.notes.append(f"skipped {n} targets of {domain}: backing off{why}")
+    return selection
+
+
+def _targets_of_sources(engine: Engine, sources: Sequence[str], due_by: datetime | None) -> list[Target]:
+    query = select(Target).where(Target.source.in_(list(sources)))
+    if due_by is not None:
+        query = query.where(or_(Target.next_due.is_(None), Target.next_due <= due_by))
+    with session_scope(engine) as session:
+        return list(session.scalars(query.order_by(Target.id)))
+
+
+# --- the crawl process ------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    name: str
+    run_id: int | None
+    outcome: str
+    counts: dict[str, Any]
+    notes: list[str]
+    seconds: float
+    targets: int
+    returncode: int | None = None
+
+    def line(self) -> str:
+        """One line about the run, for logs and the CLI."""
+        c = self.counts
+        if self.run_id is None:
+            return f"schedule {self.name}: {self.outcome}: {'; '.join(self.notes)}"
+        kinds = ", ".join(f"{k} {v}" for k, v in (c.get("error_kinds") or {}).items())
+        text = (
+            f"schedule {self.name}: run {self.run_id} {self.outcome} in {self.seconds:.1f} s: "
+            f"{c.get('pages', 0)} pages of {self.targets} targets; articles {c.get('articles_new', 0)} new, "
+            f"{c.get('articles_changed', 0)} changed, {c.get('articles_unchanged', 0)} unchanged, "
+            f"{c.get('not_modified', 0)} not modified (304); problems: {kinds or 'none'}"
+        )
+        return text
+
+
+def crawl_command(targets_file: Path, run_id: int, spec: ScheduleSpec, foreground: bool, progress: bool) -> list[str]:
+    settings = {
+        "PAPERWALL_CONDITIONAL": "True",
+        "PAPERWALL_MIGRATE": "False",  # run_schedule / the service migrated already
+        "CLOSESPIDER_TIMEOUT": str(max(1, math.ceil(spec.time_limit))),
+        "LOG_LEVEL": "WARNING" if foreground else "INFO",
+        "PAPERWALL_PROGRESS": "True" if progress else "False",
+        **{str(k): str(v) for k, v in spec.settings.items()},
+    }
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "landing", "-a", f"file={targets_file}", "-a", f"run_id={run_id}"]
+    for name, value in settings.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd
+
+
+def crawl_env(db_url: str) -> dict[str, str]:
+    """The crawl's environment: project settings module, database, and the
+    code this process runs (a source checkout is put on PYTHONPATH)."""
+    import spiders
+
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
+    env["PAPERWALL_DB"] = db_url
+    root = Path(spiders.__file__).resolve().parent.parent
+    if root.name not in ("site-packages", "dist-packages"):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    return env
+
+
+class _LogPump(threading.Thread):
+    """Reads the crawl's stderr: keeps the tail, repeats what matters in our log."""
+
+    def __init__(self, stream: IO[str], prefix: str, verbose: bool) -> None:
+        super().__init__(name=f"log-{prefix}", daemon=True)
+        self.stream, self.prefix, self.verbose = stream, prefix, verbose
+        self.tail: deque[str] = deque(maxlen=LOG_TAIL)
+        self.soft_timeout = False
+
+    def run(self) -> None:
+        forwarding = False
+        for raw in self.stream:
+            line = raw.rstrip("\n")
+            if not line:
+                continue
+            self.tail.append(line)
+            if "Closing spider (closespider_timeout)" in line:
+                self.soft_timeout = True
+            if _LOG_START.match(line):
+                forwarding = self.verbose or bool(_WORTH.search(line))
+            if forwarding:
+                crawl_log.info("%s %s", self.prefix, line)
+
+
+def run_schedule(
+    db_url: str,
+    spec: ScheduleSpec,
+    *,
+    stop: threading.Event | None = None,
+    force: threading.Event | None = None,
+    grace: float = GRACE,
+    foreground: bool = False,
+    progress: bool = False,
+    verbose: bool = False,
+    now: datetime | None = None,
+    migrate: bool = True,
+) -> RunResult:
+    """Run `spec` once and record it (see the module doc).  `stop`: finish
+    early (SIGTERM to the crawl, SIGKILL `grace` s later); `force`: kill now.
+    `migrate`: bring the schema up to date first (the service does it once
+    at start instead)."""
+    db_url = absolute_db_url(db_url)
+    engine = make_engine(db_url)
+    started = time.monotonic()
+    run_id: int | None = None
+    try:
+        if migrate:
+            with _MIGRATING:  # Alembic's command API keeps state in module globals
+                upgrade(engine)
+        busy = running_elsewhere(engine, spec)
+        if busy:
+            log.warning("schedule %s: not started, %s", spec.name, busy)
+            return RunResult(spec.name, None, "skipped", {}, [busy], 0.0, 0)
+        selection = select_targets(engine, spec, now)
+        run_id = start_run(
+            engine, trigger_name(spec.name), f"schedule {spec.name}: {spec.what}", now=now, owner=run_owner()
+        )
+        for note in selection.notes:
+            log.info("schedule %s: run %d: %s", spec.name, run_id, note)
+        if selection.problems or not selection.targets:
+            outcome = "failed" if selection.problems else "ok"
+            extra = list(selection.problems) or ["nothing to crawl" + (" (nothing is due)" if spec.due else "")]
+            counts = finish_run(engine, run_id, outcome=outcome, notes=[*selection.notes, *extra])
+            result = RunResult(spec.name, run_id, outcome, counts, [*selection.notes, *extra], 0.0, 0)
+            (log.error if selection.problems else log.info)("%s (%s)", result.line(), "; ".join(extra))
+            run_id = None  # recorded
+            return result
+        outcome, returncode, more = _crawl(db_url, spec, run_id, selection.targets, stop, force, grace,
+                                           foreground, progress, verbose)
+        counts = finish_run(engine, run_id, outcome=outcome, notes=[*selection.notes, *more])
+        notes = [n for n in (counts.get("notes") or "").splitlines() if n]
+        result = RunResult(spec.name, run_id, outcome, counts, notes, time.monotonic() - started,
+                           len(selection.targets), returncode)
+        (log.info if outcome == "ok" else log.warning)("%s", result.line())
+        for note in [*more, *(n for n in notes if n.startswith("domain "))]:
+            log.warning("schedule %s: run %d: %s", spec.name, run_id, note)
+        run_id = None  # recorded
+        return result
+    except BaseException as exc:
+        if run_id is not None:  # the run row exists: it must not stay open
+            try:
+                finish_run(engine, run_id, outcome="failed", notes=[f"the scheduler failed: {exc!r}"])
+            except Exception:  # noqa: BLE001 - the original error matters more
+                log.exception("could not record the failure of run %d", run_id)
+        raise
+    finally:
+        engine.dispose()
+
+
+def _crawl(
+    db_url: str,
+    spec: ScheduleSpec,
+    run_id: int,
+    targets: list[DueTarget],
+    stop: threading.Event | None,
+    force: threading.Event | None,
+    grace: float,
+    foreground: bool,
+    progress: bool,
+    verbose: bool,
+) -> tuple[str, int | None, list[str]]:
+    """Run the crawl process to its end; (outcome, exit code, notes)."""
+    with tempfile.TemporaryDirectory(prefix=f"paperwall-{spec.name}-") as tmp:
+        targets_file = Path(tmp) / "targets.txt"
+        targets_file.write_text("".join(t.line + "\n" for t in targets), encoding="utf-8")
+        cmd = crawl_command(targets_file, run_id, spec, foreground, progress)
+        log.info("schedule %s: run %d: crawling %d targets (time limit %s)", spec.name, run_id, len(targets),
+                 format_duration(timedelta(seconds=spec.time_limit)))
+        try:
+            proc = subprocess.Popen(
+                cmd, cwd=tmp, env=crawl_env(db_url), stdin=subprocess.DEVNULL,
+                stdout=None if foreground else subprocess.DEVNULL,
+                stderr=None if foreground else subprocess.PIPE,
+                text=True, errors="replace",
+                start_new_session=True,  # our signals reach it only when we send them
+            )
+        except OSError as exc:
+            return "failed", None, [f"could not start the crawl process: {exc}"]
+        pump = None
+        if proc.stderr is not None:
+            pump = _LogPump(proc.stderr, f"[{spec.name} run {run_id}]", verbose)
+            pump.start()
+        started = time.monotonic()
+        reason, killed = _watch(proc, spec.time_limit, stop, force, grace)
+        elapsed = time.monotonic() - started
+        if pump is not None:
+            pump.join(timeout=5)
+        returncode = proc.returncode
+        tail = list(pump.tail) if pump is not None else []
+    notes: list[str] = []
+    limit = format_duration(timedelta(seconds=spec.time_limit))
+    if reason == "interrupted":
+        notes.append("interrupted: the scheduler was stopping" + (" (crawl killed)" if killed else
+                     "; the crawl stored what it had fetched"))
+        return "interrupted", returncode, notes
+    soft = pump is not None and pump.soft_timeout
+    if reason == "timeout" or soft or (returncode == 0 and elapsed >= spec.time_limit):
+        notes.append(f"time limit {limit} reached: " + ("the crawl was killed" if killed else "the crawl was stopped"))
+        return "timeout", returncode, notes
+    if returncode == 0:
+        return "ok", returncode, notes
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        why = f"crawl process killed by {name}"
+    else:
+        why = f"crawl process exited with code {returncode}"
+    if tail:
+        why += "; its log ended with:\n" + "\n".join(tail)
+    notes.append(why)
+    return "crashed", returncode, notes
+
+
+def _watch(
+    proc: subprocess.Popen[str],
+    time_limit: float,
+    stop: threading.Event | None,
+    force: threading.Event | None,
+    grace: float,
+) -> tuple[str | None, bool]:
+    """Wait for the crawl; stop it on request or at the time limit.  (reason, killed)."""
+    started = time.monotonic()
+    reason: str | None = None
+    term_at: float | None = None
+    killed = False
+    while True:
+        try:
+            proc.wait(timeout=0.2)
+            return reason, killed
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if force is not None and force.is_set() and not killed:
+            reason = reason or "interrupted"
+            _signal(proc, signal.SIGKILL)
+            killed = True
+        elif stop is not None and stop.is_set() and term_at is None:
+            reason = "interrupted"
+            _signal(proc, signal.SIGTERM)  # Scrapy: stop, finish requests in flight, flush
+            term_at = now
+        elif term_at is None and now - started >= time_limit:
+            # CLOSESPIDER_TIMEOUT should have closed it; make sure.
+            reason = "timeout"
+            _signal(proc, signal.SIGTERM)
+            term_at = now
+        if term_at is not None and not killed and now - term_at >= grace:
+            _signal(proc, signal.SIGKILL)
+            killed = True
+
+
+def _signal(proc: subprocess.Popen[str], sig: int) -> None:
+    try:
+        proc.send_signal(sig)
+    except ProcessLookupError:
+        pass
+
+
+# --- runs left behind --------------------------------------------------------------------
+
+
+def running_elsewhere(engine: Engine, spec: ScheduleSpec) -> str | None:
+    """A run of this schedule still going in another live process, if any."""
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(CrawlRun.id, CrawlRun.owner, CrawlRun.started_at)
+            .where(CrawlRun.trigger == trigger_name(spec.name), CrawlRun.finished_at.is_(None))
+        ).all()
+    host, me = this_host(), os.getpid()
+    for run_id, owner, started_at in rows:
+        owner_host, _, pid = (owner or "").rpartition(":")
+        if owner_host == host and pid.isdigit():
+            if int(pid) != me and pid_alive(int(pid)):
+                return f"run {run_id} of this schedule is still going (pid {pid})"
+        elif owner and utcnow() - started_at < timedelta(seconds=spec.time_limit + GRACE):
+            return f"run {run_id} of this schedule is still going on {owner_host}"
+    return None
+
+
+def abandon_orphans(engine: Engine, dead_owners: Sequence[str] = ()) -> list[int]:
+    """Close runs whose process is gone: a dead pid of this host, or one of
+    `dead_owners` ("host:pid", e.g. a scheduler whose stale lock was taken
+    over).  Their counts are what was stored; outcome ``abandoned``."""
+    host = this_host()
+    dead = set(dead_owners)
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(CrawlRun.id, CrawlRun.owner).where(CrawlRun.finished_at.is_(None), CrawlRun.owner.is_not(None))
+        ).all()
+    closed = []
+    for run_id, owner in rows:
+        owner_host, _, pid = (owner or "").rpartition(":")
+        gone = owner in dead or (owner_host == host and pid.isdigit() and not pid_alive(int(pid)))
+        if gone:
+            finish_run(engine, run_id, outcome="abandoned",
+                       notes=[f"the process running it ({owner}) died before it finished"])
+            closed.append(run_id)
+    return closed
