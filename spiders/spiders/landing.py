@@ -26,7 +26,7 @@ import gc
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,16 +46,13 @@ _DOI = re.compile(
     r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE
 )
 
-# Related-list endpoints per platform: fn(record, response) -> URLs to fetch.
-# Empty on purpose.  T&F's raw pages name their "People also read" /
-# "Recommended" / "Cited by" widgets (`div.ajaxWidget[data-ajax-widget-id]`)
-# but no URL to load them from, and the record has no field for endpoint URLs
-# yet (`related_pending` only names the lists).  When the extractor exposes
-# them, register a function here: its requests go through the downloader
-# middlewares like any other, so RobotsTxtMiddleware drops disallowed ones
-# (T&F disallows /doi/mlt/ and /action/).
-RelatedEndpoints = Callable[[ArticleRecord, Response], Iterable[str]]
-RELATED_ENDPOINTS: dict[str, RelatedEndpoints] = {}
+# Related lists a page names an endpoint for (`ArticlePage.related_endpoints`,
+# e.g. the Atypon core template's cited-by widget) are fetched before the
+# page's FetchResult is handed on, and their links fill the record's list.
+# The requests go through the downloader middlewares like any other, so
+# RobotsTxtMiddleware drops disallowed ones (Science and ACM disallow
+# /pb/widgets): the list then stays pending.  T&F pages name no URL.
+RELATED_LIST_NAMES = frozenset(("people_also_read", "recommended", "cited_by", "similar"))
 
 
 def parse_target(text: str) -> tuple[str, str | None] | None:
@@ -101,12 +98,14 @@ def read_targets(
     return targets, rejected
 
 
-def extract(url: str, body: bytes, headers: Any = None, status: int = 200) -> ArticleRecord:
-    """`spiders.pages.extract`, imported on first use: a crawl answered only
-    by 304s never loads the extractors (web-poet, extruct, ...)."""
-    from spiders.pages import extract as _extract
+def read_page(url: str, body: bytes, headers: Any = None, status: int = 200) -> tuple[ArticleRecord, Any]:
+    """(record, page object) of a response.  The extractors are imported on
+    first use: a crawl answered only by 304s never loads them (web-poet,
+    extruct, ...)."""
+    from spiders.pages import make_response, page_for, to_record
 
-    return _extract(url, body, headers, status)
+    page = page_for(make_response(url, body, headers, status))
+    return to_record(page), page
 
 
 def honour_log_level(level: str | int | None) -> None:
@@ -240,11 +239,17 @@ class LandingSpider(scrapy.Spider):
     # --- pages ---------------------------------------------------------------
 
     def parse(self, response: Response) -> Iterator[FetchResult | scrapy.Request]:
-        result = self.not_modified(response) if response.status == 304 else self.fetch_result(response)
+        page = None
+        if response.status == 304:
+            result = self.not_modified(response)
+        else:
+            result, page = self.fetch_result(response)
         self.judge_domain(response, result)
-        yield result
-        if result.record is not None:
-            yield from self.related_requests(response, result.record)
+        requests = list(self.related_requests(response, result, page))
+        if requests:
+            yield from requests  # the result follows when its lists are read
+        else:
+            yield result
 
     def not_modified(self, response: Response) -> FetchResult:
         """A 304: the page is as it was at the last good fetch.  Nothing to parse."""
@@ -277,7 +282,7 @@ class LandingSpider(scrapy.Spider):
             self.logger.warning("domain %s: %s; skipping its other requests in this crawl (%d were queued)",
                                 domain, reason, dropped)
 
-    def fetch_result(self, response: Response) -> FetchResult:
+    def fetch_result(self, response: Response) -> tuple[FetchResult, Any]:
         meta = response.meta
         body = response.body
         latency = meta.get("download_latency")
@@ -293,18 +298,20 @@ class LandingSpider(scrapy.Spider):
             last_modified=header(response, "Last-Modified"),
             target=meta.get("target"),
         )
+        page = None
         try:
-            result.record = extract(response.url, body, response.headers.to_unicode_dict(), response.status)
+            result.record, page = read_page(response.url, body, response.headers.to_unicode_dict(), response.status)
         except Exception as exc:  # noqa: BLE001 - a bad page must not stop the crawl
             self.logger.exception("extraction failed on %s", response.url)
             result.error = f"extraction failed: {type(exc).__name__}: {exc}"
-        return result
+        return result, page
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
         """Download errors: DNS, timeout, refused, retries exhausted, robots.txt."""
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get("related_of"):
             self.logger.info("related endpoint %s not fetched: %s", request.url, failure.getErrorMessage())
+            yield from self.related_done(request.meta["related_of"], request.meta["related_list"], None)
             return
         if failure.check(IgnoreRequest):
             error = f"not fetched: {failure.getErrorMessage() or 'ignored'}"
@@ -324,30 +331,52 @@ class LandingSpider(scrapy.Spider):
             target=request.meta.get("target"),
         )
 
-    # --- related-list endpoints (hook) -----------------------------------------
+    # --- related-list endpoints ----------------------------------------------------
 
-    def related_requests(self, response: Response, record: ArticleRecord) -> Iterator[scrapy.Request]:
-        """Requests for the related-list endpoints this page names, if any.
-
-        See `RELATED_ENDPOINTS`; never sets ``dont_obey_robotstxt``.
-        """
-        endpoints = RELATED_ENDPOINTS.get(record.platform)
-        if endpoints is None or record.status != "article":
+    def related_requests(self, response: Response, result: FetchResult, page: Any) -> Iterator[scrapy.Request]:
+        """Requests for the related lists this page loads from other URLs.
+        Never sets ``dont_obey_robotstxt``."""
+        record = result.record
+        if page is None or record is None or record.status != "article":
             return
-        for url in endpoints(record, response):
+        try:
+            endpoints = {k: v for k, v in page.related_endpoints().items() if k in RELATED_LIST_NAMES and v}
+        except Exception:  # noqa: BLE001 - the page itself was read; its lists can wait
+            self.logger.exception("related endpoints of %s unreadable", response.url)
+            return
+        if not endpoints:
+            return
+        state = {"result": result, "page_cls": type(page), "waiting": set(endpoints)}
+        for name, url in endpoints.items():
             yield response.follow(
                 url,
                 callback=self.parse_related,
                 errback=self.on_error,
-                meta={"related_of": record.url, "asked_url": response.urljoin(url),
-                      "target": response.meta.get("target")},
+                priority=1,  # finish a page's lists before new pages
+                meta={"related_of": state, "related_list": name},
             )
 
     def parse_related(self, response: Response) -> Iterator[FetchResult]:
-        """An endpoint's answer is stored as a fetch of its own URL; reading
-        its links into the article's lists is the extractor's job once the
-        record can carry them."""
-        yield self.fetch_result(response)
+        """An endpoint's answer: its links become the record's list."""
+        state, name = response.meta["related_of"], response.meta["related_list"]
+        links = None
+        if response.status == 200:
+            try:
+                links = state["page_cls"].related_from_endpoint(name, response.url, response.body)
+            except Exception:  # noqa: BLE001 - keep the list pending rather than lose the page
+                self.logger.exception("related list %s at %s unreadable", name, response.url)
+        yield from self.related_done(state, name, links)
+
+    def related_done(self, state: dict[str, Any], name: str, links: list[Any] | None) -> Iterator[FetchResult]:
+        """Record one list's outcome; hand on the page's result after the last.
+        A list that could not be fetched or read stays pending (unknown, not empty)."""
+        record = state["result"].record
+        if links:
+            record.related = [r for r in record.related if r.list != name] + links
+            record.related_pending = [p for p in record.related_pending if p != name]
+        state["waiting"].discard(name)
+        if not state["waiting"]:
+            yield state["result"]
 
 
 def _read_state(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy import Request
@@ -17,6 +18,8 @@ from paperwall.demo import render
 from spiders.items import ArticleRecord, FetchResult
 from spiders.spiders import landing
 from spiders.spiders.landing import LandingSpider, parse_target, read_targets
+
+REPO = Path(__file__).resolve().parents[2]
 
 DOI = "10.5555/pwim.2023.2170001"
 
@@ -84,7 +87,7 @@ def landing_response(body: bytes, status: int = 200) -> HtmlResponse:
 
 def test_fetch_result_fields() -> None:
     body = render.render_article(DOI) or b""
-    result = spider(urls=DOI).fetch_result(landing_response(body))
+    result, _ = spider(urls=DOI).fetch_result(landing_response(body))
     assert result.url == f"https://doi.org/{DOI}"
     assert result.final_url == f"http://127.0.0.1:9/doi/abs/{DOI}"
     assert (result.http_status, result.bytes, result.elapsed_ms) == (200, len(body), 12.3)
@@ -101,8 +104,8 @@ def test_extraction_error_becomes_an_error_result(monkeypatch: pytest.MonkeyPatc
     def broken(*args: object, **kwargs: object) -> ArticleRecord:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(landing, "extract", broken)
-    result = spider(urls=DOI).fetch_result(landing_response(b"<html></html>"))
+    monkeypatch.setattr(landing, "read_page", broken)
+    result, _ = spider(urls=DOI).fetch_result(landing_response(b"<html></html>"))
     assert result.record is None and result.error == "extraction failed: RuntimeError: boom"
     assert result.http_status == 200
 
@@ -122,22 +125,53 @@ def test_download_errors_become_results_without_record() -> None:
     assert result.error == "not fetched: Forbidden by robots.txt"
 
 
-def test_related_endpoint_hook_goes_through_the_middlewares(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No platform names endpoints yet; a registered one yields ordinary requests
-    (robots.txt applies: no dont_obey_robotstxt), whose failures are only logged."""
-    monkeypatch.setitem(landing.RELATED_ENDPOINTS, "tandf", lambda record, response: ["/doi/mlt/" + DOI])
-    s = spider(urls=DOI)
-    out = list(s.parse(landing_response(render.render_article(DOI) or b"")))
-    assert isinstance(out[0], FetchResult)
-    (req,) = out[1:]
-    assert req.url == f"http://127.0.0.1:9/doi/mlt/{DOI}" and req.callback == s.parse_related
-    assert not req.meta.get("dont_obey_robotstxt") and req.meta["related_of"]
+ATYPON_PAGE = REPO / "tests/fixtures/spiders.pages.atypon.PnasArticlePage/pnas-oa/inputs/HttpResponse-body.html"
+ATYPON_URL = "https://www.pnas.org/doi/10.5555/pnas.2599990002"
+CITED_BY_WIDGET = b"""<ol class="cited-by__list">
+<li class="cited-by__entry"><span class="cited-by__entry__title">First citing paper,</span>
+ <a href="https://doi.org/10.5555/cite.1" class="cited-by__entry__doi">https://doi.org/10.5555/cite.1</a></li>
+<li class="cited-by__entry"><span class="cited-by__entry__title">Second citing paper,</span>
+ <a href="https://doi.org/10.5555/cite.2" class="cited-by__entry__doi">https://doi.org/10.5555/cite.2</a></li>
+<li class="cited-by__entry"><span class="cited-by__entry__title">Third citing paper,</span>
+ <a href="https://doi.org/10.5555/cite.3" class="cited-by__entry__doi">https://doi.org/10.5555/cite.3</a></li>
+</ol>"""
+
+
+def atypon_page_requests(s: LandingSpider) -> list[Any]:
+    request = Request(ATYPON_URL, meta={"asked_url": ATYPON_URL, "target": ATYPON_URL})
+    response = HtmlResponse(ATYPON_URL, body=ATYPON_PAGE.read_bytes(), request=request,
+                            headers={"Content-Type": "text/html; charset=UTF-8"})
+    return list(s.parse(response))
+
+
+def test_related_endpoint_fills_the_list_before_the_result_is_handed_on() -> None:
+    """A page that loads its cited-by list from a widget URL: the list is
+    fetched (an ordinary request: robots.txt applies) and read into the record."""
+    s = spider(urls=ATYPON_URL)
+    (req,) = atypon_page_requests(s)  # no FetchResult yet: it waits for its list
+    assert req.url.startswith("https://www.pnas.org/pb/widgets/citedBy?")
+    assert req.callback == s.parse_related and not req.meta.get("dont_obey_robotstxt")
+    widget = HtmlResponse(req.url, body=CITED_BY_WIDGET, request=req)
+    (result,) = list(s.parse_related(widget))
+    cited = [(r.rank, r.title, r.doi) for r in result.record.related if r.list == "cited_by"]
+    assert cited == [(1, "First citing paper", "10.5555/cite.1"), (2, "Second citing paper", "10.5555/cite.2"),
+                     (3, "Third citing paper", "10.5555/cite.3")]
+    assert "cited_by" not in result.record.related_pending
+
+
+def test_related_endpoint_refused_by_robots_keeps_what_the_page_showed() -> None:
+    s = spider(urls=ATYPON_URL)
+    (req,) = atypon_page_requests(s)
     failure = Failure(IgnoreRequest("Forbidden by robots.txt"))
     failure.request = req  # type: ignore[attr-defined]
-    assert list(s.on_error(failure)) == []
+    (result,) = list(s.on_error(failure))
+    assert isinstance(result, FetchResult) and result.record.status == "article"
+    # The page's own two cited-by entries stay as shown; nothing is invented.
+    assert [r.doi for r in result.record.related if r.list == "cited_by"] == ["10.5555/reef.2026.1",
+                                                                             "10.5555/pnas.2699990003"]
 
 
-def test_no_related_requests_without_a_registered_platform() -> None:
+def test_no_related_requests_for_pages_that_name_no_endpoint() -> None:
     s = spider(urls=DOI)
     out = list(s.parse(landing_response(render.render_article(DOI) or b"")))
     assert len(out) == 1
