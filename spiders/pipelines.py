@@ -1,8 +1,12 @@
 """StoragePipeline: FetchResults into the database, in batches, off the reactor.
 
-Items are buffered and written by `storage.writer.write_batch` in a worker
-thread (`deferToThread`), at most one batch at a time and in arrival order,
-so the crawl never waits on the database.  A batch is written when it holds
+Items are buffered and written by `storage.writer.write_batch`, at most one
+batch at a time and in arrival order, so the crawl never waits on the
+database.  A crawl of at least ``PAPERWALL_WRITER_PROCESS_MIN`` targets
+(default: one batch) writes from a separate process: extraction keeps one
+core and the writer (SQLAlchemy's Python work) gets the other, instead of
+the two taking turns on the GIL; smaller crawls write from a thread and
+skip the process start-up.  A batch is written when it holds
 ``PAPERWALL_BATCH_SIZE`` results or every ``PAPERWALL_BATCH_SECONDS``; the
 rest is flushed when the spider closes.  Each batch is one transaction, so a
 crash loses at most the unwritten buffer, never a committed batch.
@@ -16,6 +20,8 @@ caller owns that run and closes it), else the pipeline opens a run with
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -56,6 +62,8 @@ class StoragePipeline:
         self.lost = 0  # results in batches whose transaction failed
         self._chain: Deferred[Any] = succeed(None)  # the write queue: one at a time, in order
         self._timer: Any = None
+        self.process_min = settings.getint("PAPERWALL_WRITER_PROCESS_MIN", self.batch_size)
+        self.writer: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -77,6 +85,15 @@ class StoragePipeline:
             )
             self.own_run = True
         self.crawler.stats.set_value("paperwall/run_id", self.run_id)
+        if 0 < self.process_min <= len(getattr(spider, "targets", [])):
+            # "spawn": forking a process that runs the reactor's threads is unsafe.
+            self.writer = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_open_writer,
+                initargs=(self.engine.url.render_as_string(hide_password=False),),
+            )
+            logger.info("writing from a separate process (%d targets)", len(spider.targets))
         logger.info("storing into %s, crawl run %s", self.engine.url.render_as_string(), self.run_id)
         if self.batch_seconds > 0:
             self._timer = create_looping_call(self._tick)
@@ -92,6 +109,8 @@ class StoragePipeline:
             stats = self.totals if not self.lost else None
             await maybe_deferred_to_future(deferToThread(finish_run, self.engine, self.run_id, stats))
         self._record_stats()
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
         self.engine.dispose()
 
     # --- items ---------------------------------------------------------------
@@ -117,7 +136,11 @@ class StoragePipeline:
         return self._chain
 
     def _write(self, batch: list[FetchResult]) -> Deferred[None]:
-        d = deferToThread(write_batch, self.engine, batch, self.run_id, self.policy)
+        if self.writer is not None:
+            writer = self.writer
+            d = deferToThread(lambda: writer.submit(_write_in_writer, batch, self.run_id, self.policy).result())
+        else:
+            d = deferToThread(write_batch, self.engine, batch, self.run_id, self.policy)
         d.addCallbacks(self._written, self._write_failed, errbackArgs=(batch,))
         return d
 
@@ -143,3 +166,18 @@ class StoragePipeline:
             t.fetches, self.batches, self.run_id, t.articles_new, t.articles_changed,
             t.articles_unchanged, t.not_modified, t.skipped, t.errors, f", {self.lost} LOST" if self.lost else "",
         )
+
+
+# --- the writer process ------------------------------------------------------
+
+_WRITER_ENGINE: Engine | None = None
+
+
+def _open_writer(url: str) -> None:
+    global _WRITER_ENGINE
+    _WRITER_ENGINE = make_engine(url)
+
+
+def _write_in_writer(batch: list[FetchResult], run_id: int | None, policy: RefreshPolicy) -> WriteStats:
+    assert _WRITER_ENGINE is not None, "writer process not initialised"
+    return write_batch(_WRITER_ENGINE, batch, run_id, policy)

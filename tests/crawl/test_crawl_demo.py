@@ -62,8 +62,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
             refused,
         ]
         crawls: list[Crawl] = []
-        for state, extra in ((False, {"PAPERWALL_BATCH_SIZE": 4}), (False, {"PAPERWALL_PROGRESS": True}),
-                             (True, {})):
+        # The first crawl writes from a writer process (several batches), the
+        # others from a thread: every assertion below holds for both paths.
+        first = {"PAPERWALL_BATCH_SIZE": 4, "PAPERWALL_WRITER_PROCESS_MIN": 1}
+        for state, extra in ((False, first), (False, {"PAPERWALL_PROGRESS": True}), (True, {})):
             server.changed = state
             seen = len(server.requests)
             proc = scrapy_crawl(targets, db, {**fast_settings(server), **extra})
@@ -92,6 +94,11 @@ def test_articles_are_stored_with_prices(history: History) -> None:
     assert rows(db, "SELECT COUNT(*) FROM offers o JOIN articles a ON a.id = o.article_id "
                     "WHERE a.doi = '10.5555/pwim.2023.2170003'") == [(0,)]
     assert count(db, "related_links") == 11  # two articles show filled lists
+
+
+def test_first_crawl_wrote_from_a_writer_process(history: History) -> None:
+    assert "writing from a separate process" in history.crawls[0].stderr
+    assert "writing from a separate process" not in history.crawls[1].stderr
 
 
 def test_every_target_is_one_fetch_per_run(history: History) -> None:
