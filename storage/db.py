@@ -11,10 +11,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,8 +89,15 @@ def session_scope(engine: Engine, write: bool = False) -> Iterator[Session]:
         yield session
 
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+
 def alembic_config(url: str | URL | None = None) -> Config:
     """Alembic config built in code: works from an installed package, no alembic.ini."""
+    # Imported here: Alembic costs ~0.2 s to import, and most processes never migrate.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -107,6 +112,8 @@ def upgrade(url_or_engine: str | URL | Engine | None = None, revision: str = "he
         engine, owned = url_or_engine, False
     else:
         engine, owned = make_engine(url_or_engine), True
+    from alembic import command
+
     try:
         cfg = alembic_config()
         with engine.begin() as conn:
