@@ -233,6 +233,9 @@ def demo_command(change_prices: bool, db_url: str | None, verbose: bool) -> None
         )
     engine = make_engine(db_url)
     try:
+        from paperwall.cli_query import articles_table
+
+        click.echo(articles_table(engine) + "\n")
         click.echo(format_summary(summary(engine), report, price_changes(engine)))
     finally:
         engine.dispose()

@@ -535,6 +535,12 @@ def _list_row(article: dict[str, Any], filters: dict[str, Any]) -> dict[str, Any
     return {k: row[k] for k in LIST_COLUMNS}
 
 
+def articles_table(engine: Engine) -> str:
+    """Every stored article with its cheapest current article offer (the demo shows it)."""
+    filters = query_filters(None, None, None, None, None, None, "article", None, None, None, None)
+    return _articles_table([_list_row(a, filters) for a in iter_articles(engine, **filters)])
+
+
 def _articles_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no articles match"
