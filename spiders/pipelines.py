@@ -64,6 +64,7 @@ class StoragePipeline:
         self._timer: Any = None
         self.process_min = settings.getint("PAPERWALL_WRITER_PROCESS_MIN", self.batch_size)
         self.writer: ProcessPoolExecutor | None = None
+        self.use_process = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -85,15 +86,9 @@ class StoragePipeline:
             )
             self.own_run = True
         self.crawler.stats.set_value("paperwall/run_id", self.run_id)
-        if 0 < self.process_min <= len(getattr(spider, "targets", [])):
-            # "spawn": forking a process that runs the reactor's threads is unsafe.
-            self.writer = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_open_writer,
-                initargs=(self.engine.url.render_as_string(hide_password=False),),
-            )
-            logger.info("writing from a separate process (%d targets)", len(spider.targets))
+        # Started with the first batch that has pages to store: a refresh
+        # answered by 304s writes little and never pays for the process.
+        self.use_process = 0 < self.process_min <= len(getattr(spider, "targets", []))
         logger.info("storing into %s, crawl run %s", self.engine.url.render_as_string(), self.run_id)
         if self.batch_seconds > 0:
             self._timer = create_looping_call(self._tick)
@@ -135,7 +130,22 @@ class StoragePipeline:
             self._chain.addCallback(lambda _: self._write(batch))
         return self._chain
 
+    def _start_writer(self, batch: list[FetchResult]) -> None:
+        parsed = sum(1 for r in batch if r.record is not None)
+        if not self.use_process or self.writer is not None or parsed * 2 < len(batch):
+            return
+        assert self.engine is not None
+        # "spawn": forking a process that runs the reactor's threads is unsafe.
+        self.writer = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_open_writer,
+            initargs=(self.engine.url.render_as_string(hide_password=False),),
+        )
+        logger.info("writing from a separate process")
+
     def _write(self, batch: list[FetchResult]) -> Deferred[None]:
+        self._start_writer(batch)
         if self.writer is not None:
             writer = self.writer
             d = deferToThread(lambda: writer.submit(_write_in_writer, batch, self.run_id, self.policy).result())
