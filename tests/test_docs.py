@@ -57,3 +57,12 @@ def test_every_record_key_is_documented() -> None:
         assert f"`{field.name}`" in doc, field.name
     for field in attrs.fields(Offer):
         assert f"`{field.name}`" in doc, field.name
+
+
+def test_every_platform_name_is_documented() -> None:
+    from spiders.pages import PAGE_CLASSES
+    from spiders.pages.base import ArticlePage
+
+    doc = (ROOT / "docs" / "record.md").read_text(encoding="utf-8")
+    for cls in (*PAGE_CLASSES, ArticlePage):
+        assert f'`"{cls.platform_name}"`' in doc, cls.platform_name
