@@ -8,13 +8,13 @@ page object takes everything else.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from web_poet import HttpResponse, HttpResponseHeaders
+from web_poet.fields import get_fields_dict
 
 from spiders.items import ArticleRecord
 from spiders.pages.base import ArticlePage
@@ -110,18 +110,12 @@ def extract(
 
 
 def to_record(page: ArticlePage) -> ArticleRecord:
-    item = page.to_item()
-    if asyncio.iscoroutine(item):
-        item = _run(item)
-    return item
+    """Every field of the page object, `warnings` last (it reports the others).
 
-
-def _run(coro):  # type: ignore[no-untyped-def]
-    # to_item() is a coroutine in web-poet, but our fields are synchronous:
-    # drive it by hand instead of paying for an event loop per page.
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    coro.close()
-    raise RuntimeError("a page object field awaited: page objects must be synchronous")
+    What web-poet's `to_item()` returns, read directly: `to_item` is a
+    coroutine, and our fields are synchronous."""
+    names = [name for name in get_fields_dict(page) if name != "warnings"]
+    values = {name: getattr(page, name) for name in names}
+    page.__dict__["_fields_read"] = True
+    values["warnings"] = page.warnings
+    return ArticleRecord(**values)

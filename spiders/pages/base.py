@@ -140,7 +140,8 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
             cache = self.__dict__.setdefault("_field_cache", {})
             if key in cache:
                 return cache[key]
-            if gate and self.status != "article":
+            # The status, once known, is read from the instance: every field asks.
+            if gate and (self.__dict__.get("_status") or self.status) != "article":
                 value = copy.deepcopy(empty)
             else:
                 try:
@@ -426,11 +427,13 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field(empty="not_article", gate=False)
     def status(self) -> str:
-        return classify_mod.classify(
+        status = classify_mod.classify(
             self.sel,
             self.response.status or 200,
             is_article=self.has_article_markup() or self.has_article_metadata(),
         )
+        self.__dict__["_status"] = status
+        return status
 
     @field
     def platform(self) -> str:
@@ -772,10 +775,12 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @field
     def warnings(self) -> list[str]:
-        # Every other field first: their problems are what this reports.
-        for name in get_fields_dict(self):
-            if name != "warnings":
-                getattr(self, name)
+        # Every other field first: their problems are what this reports
+        # (`to_record` has read them already).
+        if not self.__dict__.get("_fields_read"):
+            for name in get_fields_dict(self):
+                if name != "warnings":
+                    getattr(self, name)
         return list(self._warnings())
 
 
