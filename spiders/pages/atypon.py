@@ -30,12 +30,12 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, xpath
+from spiders.pages.base import ArticlePage, article_field, class_words, doi_in_link, without_tracking, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -735,12 +735,12 @@ class AtyponArticlePage(ArticlePage):
         for box in self.by_class("temis-related"):  # SAGE: "Similar articles:", "Sage recommends:"
             heading = next(box.iter("h2", "h3"), None)
             name = _related_name(self.text_of(heading) if heading is not None else "")
-            items = [(t, _without_tracking(self.absolute(a.get("href"))), _doi_of(self.absolute(a.get("href"))))
+            items = [(t, without_tracking(self.absolute(a.get("href"))), doi_in_link(self.absolute(a.get("href"))))
                      for a in _TEASER_LINKS(box) for t in [self.text_of(a)] if t]
             if name and items:
                 add(name, items)
         for box in self.by_class("recommendedPubList"):  # ACS 2016 "Related Content:"
-            items = [(t, _without_tracking(self.absolute(a.get("href"))), _doi_of(self.absolute(a.get("href"))))
+            items = [(t, without_tracking(self.absolute(a.get("href"))), doi_in_link(self.absolute(a.get("href"))))
                      for li in box.iterchildren("li") for a in li.iterchildren("a") for t in [self.text_of(a)] if t]
             items = _first_per_item(items)
             if items:
@@ -790,7 +790,7 @@ class AtyponArticlePage(ArticlePage):
             hrefs = _CITED_DOI_LINK(li) or _ANY_HREF(li)
             url = self.absolute(hrefs[0]) if hrefs else None
             doi_text = self.text_of(_CITED_DOI_SPAN(li)[:1])
-            doi = parse_doi(doi_text) or _doi_of(url)
+            doi = parse_doi(doi_text) or doi_in_link(url)
             items.append((title, url, doi))
         return items
 
@@ -807,7 +807,7 @@ class AtyponArticlePage(ArticlePage):
                 m = re.search(r"DOI:\s*(\S+)", self.text_of(li) or "")
                 hrefs = _ANY_HREF(li)
                 url = self.absolute(hrefs[0]) if hrefs else None
-                items.append((title, url, parse_doi(m.group(1)) if m else _doi_of(url)))
+                items.append((title, url, parse_doi(m.group(1)) if m else doi_in_link(url)))
         for ul in box.iter("ul"):  # 2016: ul#citedBy > li > h2 > a
             if ul.get("id") != "citedBy":
                 continue
@@ -818,7 +818,7 @@ class AtyponArticlePage(ArticlePage):
                     continue
                 hrefs = _ANY_HREF(heading)
                 url = self.absolute(hrefs[0]) if hrefs else None
-                items.append((title, url, _doi_of(url)))
+                items.append((title, url, doi_in_link(url)))
         return items
 
     def _cards(self, box: Any) -> list[tuple[str, str | None, str | None]]:
@@ -832,8 +832,8 @@ class AtyponArticlePage(ArticlePage):
             title = self.text_of(title_element)
             if not title:
                 continue
-            url = _without_tracking(self.absolute(link.get("href"))) if link is not None else None
-            items.append((title, url, _doi_of(url)))
+            url = without_tracking(self.absolute(link.get("href"))) if link is not None else None
+            items.append((title, url, doi_in_link(url)))
         return items
 
     @article_field(empty=[])
@@ -1100,32 +1100,6 @@ def _first_per_item(items: list[tuple[str, str | None, str | None]]) -> list[tup
             seen.add(key)
             out.append(item)
     return out
-
-
-def _without_tracking(url: str | None) -> str | None:
-    """A /doi/ link's query only says which widget was clicked (?src=recsys,
-    ?icid=int.sj-full-text.similar-articles.1): dropped.  Other links keep
-    their query less utm_* parameters."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if "/doi/" in parts.path:
-        return parts._replace(query="", fragment="").geturl()
-    query = "&".join(q for q in parts.query.split("&") if q and not q.startswith(("utm_", "src=", "icid=")))
-    return parts._replace(query=query).geturl()
-
-
-def _doi_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if "/doi/" in parts.path:
-        tail = parts.path.split("/doi/", 1)[1]
-        tail = re.sub(r"^(abs|full|pdf|epdf|pdfplus|reader|book)/", "", tail)
-        return parse_doi(tail)
-    if parts.netloc.endswith("doi.org"):
-        return parse_doi(parts.path.lstrip("/"))
-    return None
 
 
 __all__ = ["PAGE_OBJECTS", "AtyponArticlePage", "is_literatum", "literatum_websites"]

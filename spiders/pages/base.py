@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from typing import Any, TypeVar
 
 import attrs
@@ -904,7 +904,36 @@ def altmetric_score(embed: Any) -> int | None:
     return None
 
 
-_TRACKING_PARAMS = frozenset(("src", "searchresult", "rskey", "via", "casa_token", "fromPage", "ref", "origin", "af"))
+_TRACKING_PARAMS = frozenset((
+    "src", "searchresult", "rskey", "via", "casa_token", "fromPage", "ref", "origin", "af",
+    "icid", "fromPaywallRec",
+))
+
+
+def doi_in_link(url: str | None) -> str | None:
+    """The DOI a link names: "https://doi.org/10.1007/x", "/doi/10.1080/x",
+    "/doi/full/10.1080/x?src=recsys" (percent-escapes undone); else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if "/doi/" in path:
+        tail = re.sub(r"^(abs|full|pdf|epdf|pdfplus|reader|book)/", "", path.split("/doi/", 1)[1])
+        return parse_doi(tail)
+    if parts.netloc.endswith("doi.org"):
+        return parse_doi(path.lstrip("/"))
+    return None
+
+
+def add_section_text(sections: list[AbstractSection], heading: str | None, text: str) -> None:
+    """Append a paragraph: to the last section when it has the same heading
+    (a space inside a headed section, a blank line between unheaded
+    paragraphs), else as a new section."""
+    if sections and sections[-1].heading == heading:
+        joiner = " " if heading is not None else "\n\n"
+        sections[-1].text = f"{sections[-1].text}{joiner}{text}"
+    else:
+        sections.append(AbstractSection(heading=heading, text=text))
 
 
 def without_tracking(url: str | None) -> str | None:
@@ -913,6 +942,8 @@ def without_tracking(url: str | None) -> str | None:
     if not url or "?" not in url:
         return url
     parts = urlsplit(url)
+    if "/doi/" in parts.path:  # an article's /doi/ address needs no query at all
+        return parts._replace(query="", fragment="").geturl()
     kept = [
         q for q in parts.query.split("&")
         if q and q.split("=", 1)[0] not in _TRACKING_PARAMS and not q.startswith("utm_")

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, xpath
+from spiders.pages.base import ArticlePage, article_field, class_words, without_tracking, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -78,7 +78,6 @@ _RELATED_HEADINGS = (
     ("recommended", "recommended"),
     ("people also read", "people_also_read"),
 )
-_TRACKING_PARAMS = ("fromPaywallRec=", "utm_", "src=")
 
 
 class SpringerNatureArticlePage(ArticlePage):
@@ -806,7 +805,7 @@ class SpringerNatureArticlePage(ArticlePage):
                 continue
             done.add(name)
             for rank, (title, a) in enumerate(items, start=1):
-                url = _without_tracking(self.absolute(a.get("href")))
+                url = without_tracking(self.absolute(a.get("href")))
                 if url and "TOKEN" in url:
                     url = None  # a sanitized copy's placeholder, not the link
                 links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_related_doi(a, url)))
@@ -1158,15 +1157,6 @@ def _related_name(heading: str) -> str | None:
         if words in low:
             return name
     return None
-
-
-def _without_tracking(url: str | None) -> str | None:
-    """'…/10.1007/x?fromPaywallRec=true' -> '…/10.1007/x'."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    query = "&".join(q for q in parts.query.split("&") if q and not q.startswith(_TRACKING_PARAMS))
-    return parts._replace(query=query).geturl()
 
 
 def _related_doi(link: Any, url: str | None) -> str | None:

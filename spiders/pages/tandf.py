@@ -12,11 +12,18 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
-from urllib.parse import unquote, urlsplit
-
+from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, has_class, xpath
+from spiders.pages.base import (
+    ArticlePage,
+    article_field,
+    class_words,
+    doi_in_link,
+    has_class,
+    without_tracking,
+    xpath,
+)
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -365,8 +372,8 @@ class TandfArticlePage(ArticlePage):
                 title = self.text_of(anchor[0])
                 if not title:
                     continue
-                url = _without_tracking(self.absolute(anchor[0].get("href")))
-                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_doi_of_link(url)))
+                url = without_tracking(self.absolute(anchor[0].get("href")))
+                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=doi_in_link(url)))
         return links
 
     @article_field(empty={})
@@ -433,28 +440,9 @@ def offer_kind(label: str) -> str:
     return "other"
 
 
-def _without_tracking(url: str | None) -> str | None:
-    """'/doi/full/10.1080/x?src=recsys' -> '/doi/full/10.1080/x': the query
-    says which widget was clicked, not which article."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    query = "&".join(q for q in parts.query.split("&") if q and not q.startswith(("src=", "utm_")))
-    return parts._replace(query=query).geturl()
-
-
 def _label_words(label: str) -> str:
     return re.sub(r"[\d,()]+", "", label).strip().lower()
 
 
 def _related_name(label: str) -> str | None:
     return RELATED_NAMES.get(_label_words(label))
-
-
-def _doi_of_link(url: str | None) -> str | None:
-    if not url:
-        return None
-    path = urlsplit(url).path
-    if "/doi/" not in path:
-        return None
-    return parse_doi(path.split("/doi/", 1)[1])

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, has_class, xpath
+from spiders.pages.base import ArticlePage, add_section_text, article_field, class_words, has_class, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -321,11 +321,7 @@ class WileyArticlePage(ArticlePage):
             text = self.text_of(node, exclude=has_class("paraNumber"))
             if not text:
                 continue
-            if sections and sections[-1].heading == heading:
-                joiner = " " if heading is not None else "\n\n"
-                sections[-1].text = f"{sections[-1].text}{joiner}{text}"
-            else:
-                sections.append(AbstractSection(heading=heading, text=text))
+            add_section_text(sections, heading, text)
         return sections
 
     @article_field(empty=[])

@@ -86,6 +86,7 @@ def read_targets(
     if file:
         lines.extend(Path(file).read_text(encoding="utf-8").splitlines())
     targets: list[tuple[str, str]] = []
+    seen: set[tuple[str, str | None]] = set()
     rejected: list[str] = []
     for line in lines:
         parsed = parse_target(line)
@@ -93,7 +94,8 @@ def read_targets(
             if line.strip() and not line.strip().startswith("#"):
                 rejected.append(line.strip())
             continue
-        if parsed not in targets:
+        if parsed not in seen:  # a set: target lists run to tens of thousands
+            seen.add(parsed)
             targets.append(parsed)  # type: ignore[arg-type]
     return targets, rejected
 
