@@ -14,17 +14,22 @@
    records are the same with and without it.
 2. Serves them on loopback with ETag / Last-Modified and 304 answers (the
    demo server, in this process).
-3. Runs the schedule twice into a fresh SQLite database, exactly as the
-   scheduler does (`scheduler.runner.run_schedule`: one `scrapy crawl`
-   subprocess per run, conditional requests on): the first run reads and
-   stores every page, the second is answered 304 throughout.
-4. Prints the CPU time of each crawl process (getrusage of the child: user
-   + system, start-up included), their ratio (the goal: <= 0.10), and what
-   starting a scheduled crawl costs: wall time from spawning the process to
-   its first request (robots.txt) and the CPU of a one-page crawl.
-5. Prints the floor: the CPU of a bare Scrapy spider (no paperwall code, no
-   database, no robots.txt) asking the same URLs with their ETags, i.e. what
-   Scrapy alone costs per 304, and the ratio that floor would give.
+3. Runs the schedule into a fresh SQLite database, exactly as the scheduler
+   does (`scheduler.runner.run_schedule`): the first run reads and stores
+   every page (one `scrapy crawl` process: no page has validators yet); the
+   second is answered 304 throughout, settled by the revalidation step
+   (`spiders.revalidate`, one small aiohttp process; Scrapy never starts);
+   a third run does the same refresh with the step off
+   (PAPERWALL_REVALIDATE=False: the `scrapy crawl` process asks conditionally
+   itself), for comparison.
+4. Prints the CPU time of each run's processes (getrusage of the children:
+   user + system, start-up included), the ratio refresh / first crawl (the
+   goal: <= 0.10), and what starting costs: wall time from spawning a
+   scheduled crawl / the revalidation step to its first request, and the CPU
+   of a one-page crawl.
+5. Prints the floor of the Scrapy path: the CPU of a bare Scrapy spider (no
+   paperwall code, no database, no robots.txt) asking the same URLs with
+   their ETags, i.e. what Scrapy alone costs per 304.
 
 Loopback has no network latency and no politeness delay here (the site is
 ours): the figures are CPU, not wall-clock crawl speed.
@@ -200,28 +205,39 @@ def measured_run(db: str, spec: ScheduleSpec) -> tuple[Any, float, float, float]
     return result, child_cpu() - cpu0, time.perf_counter() - wall0, time.thread_time() - own0
 
 
-def startup_cost(server: DemoServer, db: str, tmp: Path, repeat: int = 3) -> tuple[float, float]:
-    """(median wall s from spawning a scheduled crawl to its first request, median CPU s of a one-page crawl)."""
+def first_request_wall(server: DemoServer, cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall s from spawning `cmd` to the server's first request from it, CPU s of the whole process)."""
     import subprocess
+
+    seen = len(server.requests)
+    cpu0 = child_cpu()
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while len(server.requests) == seen and proc.poll() is None:
+        time.sleep(0.001)
+    first = server.requests[seen].at if len(server.requests) > seen else float("nan")
+    proc.wait()
+    return first - started, child_cpu() - cpu0
+
+
+def startup_cost(server: DemoServer, db: str, tmp: Path, repeat: int = 3) -> dict[str, tuple[float, float]]:
+    """Median (wall s from spawn to first request, CPU s) of a one-page scheduled crawl and of a
+    one-page revalidation step (a page the database has validators for)."""
+    from scheduler.runner import revalidate_command
 
     url = server.target_urls()[0]
     listing = tmp / "one.txt"
     listing.write_text(url + "\n", encoding="utf-8")
     spec = ScheduleSpec(name="startup", every=60, files=[str(listing)], settings=LOOPBACK)
-    walls, cpus = [], []
-    for _ in range(repeat):
-        seen = len(server.requests)
-        cpu0 = child_cpu()
-        started = time.monotonic()
-        proc = subprocess.Popen(crawl_command(listing, 0, spec, False, False), env=crawl_env(db), cwd=tmp,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while len(server.requests) == seen and proc.poll() is None:
-            time.sleep(0.001)
-        first = server.requests[seen].at if len(server.requests) > seen else float("nan")
-        proc.wait()
-        walls.append(first - started)
-        cpus.append(child_cpu() - cpu0)
-    return statistics.median(walls), statistics.median(cpus)
+    commands = {
+        "crawl": crawl_command(listing, 0, spec, False, False),
+        "revalidate": revalidate_command(listing, tmp / "one-out", 0, spec, False, False),
+    }
+    out = {}
+    for name, cmd in commands.items():
+        runs = [first_request_wall(server, cmd, crawl_env(db), tmp) for _ in range(repeat)]
+        out[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+    return out
 
 
 BARE_SPIDER = """
@@ -313,36 +329,45 @@ def main() -> int:
 
             first, cpu1, wall1, own1 = measured_run(db, spec)
             assert first.outcome == "ok" and first.counts["articles_new"] == args.pages, first.line()
-            second, cpu2, wall2, own2 = measured_run(db, spec)
-            c = second.counts
-            assert second.outcome == "ok", second.line()
-            assert (c["not_modified"], c["articles_new"], c["articles_changed"]) == (args.pages, 0, 0), second.line()
-            statuses = [r.status for r in server.requests if r.path.startswith("/doi/")]
-            assert statuses.count(304) == args.pages
-            wall_start, cpu_start = startup_cost(server, db, tmp)
+            runs = {"first crawl (200, parse)": (first, cpu1, wall1, own1)}
+            for label, settings in (("refresh (304, revalidation)", {}),
+                                    ("refresh (304, Scrapy)", {"PAPERWALL_REVALIDATE": "False"})):
+                asked = len(server.requests)
+                again = ScheduleSpec(name="bench", every=3600, files=[str(listing)], time_limit=3600,
+                                     settings={**LOOPBACK, **settings})
+                result, cpu, wall, own = measured_run(db, again)
+                c = result.counts
+                assert result.outcome == "ok", result.line()
+                assert (c["not_modified"], c["articles_new"], c["articles_changed"]) == (args.pages, 0, 0), \
+                    result.line()
+                statuses = [r.status for r in server.requests[asked:] if r.path.startswith("/doi/")]
+                assert statuses.count(304) == args.pages == len(statuses), "every page asked once, answered 304"
+                runs[label] = (result, cpu, wall, own)
+            starts = startup_cost(server, db, tmp)
             bare_all, bare_one = bare_scrapy_floor(server, site, tmp)
             statuses = [r.status for r in server.requests[-args.pages:]]
             assert statuses.count(304) == args.pages, "the bare spider's requests were not all answered 304"
     finally:
         site.restore()
-    ratio = cpu2 / cpu1
     n = args.pages
     print()
-    print("                          crawl CPU    per page    wall     pages/s   scheduler-side CPU")
-    print(f"first crawl (200, parse)  {cpu1:8.2f} s  {cpu1 / n * 1000:6.2f} ms  {wall1:6.1f} s  {n / wall1:7.0f}"
-          f"   {own1:.2f} s")
-    print(f"refresh (304, no parse)   {cpu2:8.2f} s  {cpu2 / n * 1000:6.2f} ms  {wall2:6.1f} s  {n / wall2:7.0f}"
-          f"   {own2:.2f} s")
+    print("                              CPU of its processes   per page    wall     pages/s   scheduler-side CPU")
+    for label, (_result, cpu, wall, own) in runs.items():
+        print(f"{label:<30}{cpu:8.2f} s  {cpu / n * 1000:14.2f} ms  {wall:6.1f} s  {n / wall:7.0f}   {own:.2f} s")
+    cpu2 = runs["refresh (304, revalidation)"][1]
+    cpu3 = runs["refresh (304, Scrapy)"][1]
+    ratio = cpu2 / cpu1
     print()
     print(f"CPU ratio refresh / first crawl: {ratio:.3f}  (goal <= 0.10: {'met' if ratio <= 0.10 else 'NOT met'})")
-    print(f"  without start-up: {(cpu2 - cpu_start) / (cpu1 - cpu_start):.3f}"
-          f"  ({(cpu2 - cpu_start) / n * 1000:.2f} ms vs {(cpu1 - cpu_start) / n * 1000:.2f} ms per page)")
-    print(f"starting a scheduled crawl: {wall_start:.2f} s wall from spawn to first request; "
-          f"{cpu_start:.2f} s CPU for a whole one-page crawl (median of 3)")
+    print(f"  the same refresh through Scrapy (PAPERWALL_REVALIDATE=False): {cpu3 / cpu1:.3f}")
+    for name, (wall_start, cpu_start) in starts.items():
+        what = "a scheduled crawl" if name == "crawl" else "the revalidation step"
+        print(f"starting {what}: {wall_start:.2f} s wall from spawn to first request; "
+              f"{cpu_start:.2f} s CPU for a whole one-page run (median of 3)")
     print()
-    print(f"floor: a bare Scrapy spider (no paperwall code, no database) asking the same {n} URLs with their ETags:"
-          f" {bare_all:.2f} s CPU ({bare_one:.2f} s start-up, {(bare_all - bare_one) / n * 1000:.2f} ms per 304);")
-    print(f"  the lowest ratio any refresh making one Scrapy request per page reaches here: {bare_all / cpu1:.3f}")
+    print(f"floor of the Scrapy path: a bare Scrapy spider (no paperwall code, no database) asking the same {n} URLs"
+          f" with their ETags: {bare_all:.2f} s CPU ({bare_one:.2f} s start-up,"
+          f" {(bare_all - bare_one) / n * 1000:.2f} ms per 304): ratio {bare_all / cpu1:.3f}")
     if args.keep:
         print(f"database kept: {db}")
     tmp_dir.cleanup()

@@ -27,6 +27,7 @@ an installed package, no scrapy.cfg needed), the database in
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -44,7 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from scheduler.lock import pid_alive, this_host
 from scheduler.schedules import ScheduleSpec, trigger_name
@@ -197,19 +198,64 @@ class RunResult:
         return text
 
 
-def crawl_command(targets_file: Path, run_id: int, spec: ScheduleSpec, foreground: bool, progress: bool) -> list[str]:
+def crawl_command(
+    targets_file: Path,
+    run_id: int,
+    spec: ScheduleSpec,
+    foreground: bool,
+    progress: bool,
+    time_limit: float | None = None,
+    prefetched: Path | None = None,
+) -> list[str]:
     settings = {
         "PAPERWALL_CONDITIONAL": "True",
         "PAPERWALL_MIGRATE": "False",  # run_schedule / the service migrated already
-        "CLOSESPIDER_TIMEOUT": str(max(1, math.ceil(spec.time_limit))),
+        "CLOSESPIDER_TIMEOUT": str(max(1, math.ceil(spec.time_limit if time_limit is None else time_limit))),
         "LOG_LEVEL": "WARNING" if foreground else "INFO",
         "PAPERWALL_PROGRESS": "True" if progress else "False",
+        **({"PAPERWALL_PREFETCHED": str(prefetched)} if prefetched is not None else {}),
         **{str(k): str(v) for k, v in spec.settings.items()},
     }
     cmd = [sys.executable, "-m", "scrapy", "crawl", "landing", "-a", f"file={targets_file}", "-a", f"run_id={run_id}"]
     for name, value in settings.items():
         cmd += ["-s", f"{name}={value}"]
     return cmd
+
+
+def revalidate_command(
+    targets_file: Path, out: Path, run_id: int, spec: ScheduleSpec, foreground: bool, progress: bool
+) -> list[str]:
+    """The revalidation step (`spiders.revalidate`) of a run, with the crawl's settings."""
+    cmd = [sys.executable, "-m", "spiders.revalidate", str(targets_file), "--out", str(out), "--run-id",
+           str(run_id), "--time-limit", str(spec.time_limit)]
+    settings = {"LOG_LEVEL": "WARNING" if foreground else "INFO", **{str(k): str(v) for k, v in spec.settings.items()}}
+    for name, value in settings.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd + (["--progress"] if progress else [])
+
+
+def revalidates(spec: ScheduleSpec) -> bool:
+    """Whether runs of `spec` start with the revalidation step (``PAPERWALL_REVALIDATE``, default on)."""
+    value = str(spec.settings.get("PAPERWALL_REVALIDATE", "True")).strip().lower()
+    return value not in ("false", "0", "no", "off")
+
+
+def with_validators(db_url: str, targets: Sequence[DueTarget]) -> int:
+    """How many of the targets have an ETag or Last-Modified to ask with."""
+    engine = make_engine(db_url)
+    ids = [t.id for t in targets]
+    n = 0
+    try:
+        with session_scope(engine) as session:
+            for i in range(0, len(ids), 500):
+                n += session.scalar(
+                    select(func.count()).select_from(Target).where(
+                        Target.id.in_(ids[i:i + 500]), or_(Target.etag.is_not(None), Target.last_modified.is_not(None))
+                    )
+                ) or 0
+    finally:
+        engine.dispose()
+    return n
 
 
 def crawl_env(db_url: str) -> dict[str, str]:
@@ -315,6 +361,46 @@ def run_schedule(
         engine.dispose()
 
 
+@dataclass
+class _Ended:
+    """How one process of a run ended."""
+
+    reason: str | None  # "interrupted", "timeout" or None (it ended by itself)
+    killed: bool
+    returncode: int | None
+    elapsed: float
+    tail: list[str]
+    soft_timeout: bool  # Scrapy's CLOSESPIDER_TIMEOUT closed the crawl
+
+
+def _run_process(
+    cmd: list[str], cwd: str, db_url: str, label: str, time_limit: float, stop: threading.Event | None,
+    force: threading.Event | None, grace: float, foreground: bool, verbose: bool,
+) -> _Ended | str:
+    """Run one process of a run to its end (the reason it could not start, as text, if so)."""
+    try:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=crawl_env(db_url), stdin=subprocess.DEVNULL,
+            stdout=None if foreground else subprocess.DEVNULL,
+            stderr=None if foreground else subprocess.PIPE,
+            text=True, errors="replace",
+            start_new_session=True,  # our signals reach it only when we send them
+        )
+    except OSError as exc:
+        return str(exc)
+    pump = None
+    if proc.stderr is not None:
+        pump = _LogPump(proc.stderr, label, verbose)
+        pump.start()
+    started = time.monotonic()
+    reason, killed = _watch(proc, time_limit, stop, force, grace)
+    elapsed = time.monotonic() - started
+    if pump is not None:
+        pump.join(timeout=5)
+    return _Ended(reason, killed, proc.returncode, elapsed, list(pump.tail) if pump else [],
+                  pump is not None and pump.soft_timeout)
+
+
 def _crawl(
     db_url: str,
     spec: ScheduleSpec,
@@ -327,58 +413,88 @@ def _crawl(
     progress: bool,
     verbose: bool,
 ) -> tuple[str, int | None, list[str]]:
-    """Run the crawl process to its end; (outcome, exit code, notes)."""
+    """Run the revalidation step, then the crawl of what it left; (outcome, exit code, notes)."""
+    label = f"[{spec.name} run {run_id}]"
+    limit = format_duration(timedelta(seconds=spec.time_limit))
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix=f"paperwall-{spec.name}-") as tmp:
         targets_file = Path(tmp) / "targets.txt"
         targets_file.write_text("".join(t.line + "\n" for t in targets), encoding="utf-8")
-        cmd = crawl_command(targets_file, run_id, spec, foreground, progress)
-        log.info("schedule %s: run %d: crawling %d targets (time limit %s)", spec.name, run_id, len(targets),
-                 format_duration(timedelta(seconds=spec.time_limit)))
-        try:
-            proc = subprocess.Popen(
-                cmd, cwd=tmp, env=crawl_env(db_url), stdin=subprocess.DEVNULL,
-                stdout=None if foreground else subprocess.DEVNULL,
-                stderr=None if foreground else subprocess.PIPE,
-                text=True, errors="replace",
-                start_new_session=True,  # our signals reach it only when we send them
-            )
-        except OSError as exc:
-            return "failed", None, [f"could not start the crawl process: {exc}"]
-        pump = None
-        if proc.stderr is not None:
-            pump = _LogPump(proc.stderr, f"[{spec.name} run {run_id}]", verbose)
-            pump.start()
-        started = time.monotonic()
-        reason, killed = _watch(proc, spec.time_limit, stop, force, grace)
-        elapsed = time.monotonic() - started
-        if pump is not None:
-            pump.join(timeout=5)
-        returncode = proc.returncode
-        tail = list(pump.tail) if pump is not None else []
-    notes: list[str] = []
-    limit = format_duration(timedelta(seconds=spec.time_limit))
-    if reason == "interrupted":
-        notes.append("interrupted: the scheduler was stopping" + (" (crawl killed)" if killed else
+        crawl_file, prefetched, left = targets_file, None, spec.time_limit
+        if revalidates(spec) and with_validators(db_url, targets):
+            out = Path(tmp) / "revalidated"
+            log.info("schedule %s: run %d: asking %d targets whether they changed (time limit %s)", spec.name,
+                     run_id, len(targets), limit)
+            step = _run_process(revalidate_command(targets_file, out, run_id, spec, foreground, progress), tmp,
+                                db_url, label, spec.time_limit, stop, force, grace, foreground, verbose)
+            if isinstance(step, _Ended) and step.reason == "interrupted":
+                notes.append("interrupted: the scheduler was stopping" + (
+                    " (revalidation killed)" if step.killed else "; the answers received were stored"))
+                return "interrupted", step.returncode, notes
+            if isinstance(step, _Ended) and step.reason == "timeout":
+                notes.append(f"time limit {limit} reached while revalidating")
+                return "timeout", step.returncode, notes
+            rest = out / "rest.txt"
+            stopped = _stopped_early(out)
+            if isinstance(step, _Ended) and step.returncode == 0 and stopped:
+                # It ended itself: its time limit (the run's), or a signal not ours.
+                outcome = "timeout" if stopped == "time limit" else "interrupted"
+                notes.append(f"time limit {limit} reached while revalidating" if outcome == "timeout"
+                             else "interrupted while revalidating")
+                return outcome, step.returncode, notes
+            if isinstance(step, _Ended) and step.returncode == 0 and rest.exists():
+                if not rest.read_text(encoding="utf-8").strip():
+                    return "ok", 0, notes  # every target answered 304
+                crawl_file, prefetched = rest, out / "prefetched.jsonl"
+                left = max(1.0, spec.time_limit - step.elapsed)
+            else:
+                why = step if isinstance(step, str) else _ended_badly(step)
+                notes.append(f"the revalidation step failed ({why}); every target was crawled in full")
+                log.warning("schedule %s: run %d: %s", spec.name, run_id, notes[-1])
+        n = len(crawl_file.read_text(encoding="utf-8").splitlines())
+        log.info("schedule %s: run %d: crawling %d targets (time limit %s)", spec.name, run_id, n,
+                 format_duration(timedelta(seconds=left)))
+        ended = _run_process(crawl_command(crawl_file, run_id, spec, foreground, progress, left, prefetched), tmp,
+                             db_url, label, left, stop, force, grace, foreground, verbose)
+    if isinstance(ended, str):
+        return "failed", None, [*notes, f"could not start the crawl process: {ended}"]
+    returncode = ended.returncode
+    if ended.reason == "interrupted":
+        notes.append("interrupted: the scheduler was stopping" + (" (crawl killed)" if ended.killed else
                      "; the crawl stored what it had fetched"))
         return "interrupted", returncode, notes
-    soft = pump is not None and pump.soft_timeout
-    if reason == "timeout" or soft or (returncode == 0 and elapsed >= spec.time_limit):
-        notes.append(f"time limit {limit} reached: " + ("the crawl was killed" if killed else "the crawl was stopped"))
+    if ended.reason == "timeout" or ended.soft_timeout or (returncode == 0 and ended.elapsed >= left):
+        notes.append(f"time limit {limit} reached: " + ("the crawl was killed" if ended.killed else
+                                                        "the crawl was stopped"))
         return "timeout", returncode, notes
     if returncode == 0:
         return "ok", returncode, notes
+    notes.append(_ended_badly(ended, "crawl process"))
+    return "crashed", returncode, notes
+
+
+def _stopped_early(out: Path) -> str | None:
+    """Why the revalidation step stopped before asking every target, if it did."""
+    try:
+        return json.loads((out / "summary.json").read_text(encoding="utf-8")).get("stopped")
+    except (OSError, ValueError):
+        return None
+
+
+def _ended_badly(ended: _Ended, what: str = "process") -> str:
+    """Why a process failed, with the end of its log."""
+    returncode = ended.returncode
     if returncode is not None and returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        why = f"crawl process killed by {name}"
+        why = f"{what} killed by {name}"
     else:
-        why = f"crawl process exited with code {returncode}"
-    if tail:
-        why += "; its log ended with:\n" + "\n".join(tail)
-    notes.append(why)
-    return "crashed", returncode, notes
+        why = f"{what} exited with code {returncode}"
+    if ended.tail:
+        why += "; its log ended with:\n" + "\n".join(ended.tail)
+    return why
 
 
 def _watch(

@@ -8,13 +8,14 @@ AutoThrottle may raise but never lower.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.robotstxt import ProtegoRobotParser, decode_robotstxt
+
+from spiders.robots import site_crawl_delay
 
 if TYPE_CHECKING:
     from typing import Self
@@ -25,39 +26,6 @@ if TYPE_CHECKING:
     from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
-
-_FIELD = re.compile(r"^\s*([A-Za-z-]+)\s*:\s*(.*?)\s*(?:#.*)?$")
-
-
-def site_crawl_delay(robots_txt: str) -> float | None:
-    """The Crawl-delay a robots.txt states outside any User-agent record.
-
-    T&F, SAGE, Wiley and ACM end their robots.txt with a blank line and a
-    lone ``Crawl-delay: 1``.  Parsers (Protego, Google) attach it to the
-    preceding group (GPTBot, Google-Extended) or drop it, but the site
-    plainly means it for everyone; a polite crawler honours it.  Records are
-    separated by blank lines (the original robots.txt format); a Crawl-delay
-    in a record without a User-agent line is such a site-wide delay.  The
-    largest one wins.
-    """
-    delays: list[float] = []
-    record_has_agent = False
-    for line in robots_txt.splitlines():
-        match = _FIELD.match(line)
-        if not match:
-            if not line.strip():
-                record_has_agent = False  # blank line: a new record starts
-            continue
-        name, value = match.group(1).lower(), match.group(2)
-        if name == "user-agent":
-            record_has_agent = True
-        elif name == "crawl-delay" and not record_has_agent:
-            try:
-                delays.append(float(value))
-            except ValueError:
-                continue
-    return max(delays) if delays else None
-
 
 class SiteDelayRobotParser(ProtegoRobotParser):
     """Protego, plus the site-wide Crawl-delay when no group gives us one."""

@@ -12,13 +12,18 @@ robots.txt through unchecked (see the class).
 `DomainBackoffMiddleware` sends no request to a domain that is backing off:
 one the database says is (a previous crawl met its bot challenges or 429s),
 or one that starts answering so during this crawl (`DomainGate`).
+
+`PrefetchedResponses` serves the changed pages the revalidation step of a
+scheduled run already received (`spiders.revalidate`): asked once, read here.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +205,52 @@ class DomainBackoffMiddleware:
         reason = gate.reason(domain_of(request.url))
         if reason is not None:
             raise IgnoreRequest(f"domain backing off: {reason}")
+
+
+class PrefetchedResponses:
+    """Answer a request with the page the revalidation step already received.
+
+    ``PAPERWALL_PREFETCHED``: that step's ``prefetched.jsonl`` (one changed
+    page per line: the URL asked, the final URL, status, headers, body
+    file).  A request for such a URL (the spider's ``asked_url``) gets that
+    answer, once, without going out again; it then goes through the other
+    middlewares' ``process_response`` and the spider like any download.
+    Ordered after the domain gate (a domain that has started answering bot
+    challenges gets no more pages read) and before robots.txt (the step
+    obeyed it when it asked).
+    """
+
+    def __init__(self, index: Path) -> None:
+        self.base = index.parent
+        self.pending: dict[str, dict[str, Any]] = {}
+        with open(index, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    entry = json.loads(line)
+                    self.pending[entry["url"]] = entry
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("PAPERWALL_PREFETCHED")
+        if not path:
+            raise NotConfigured
+        return cls(Path(path))
+
+    def process_request(self, request: Request) -> Response | None:
+        entry = self.pending.pop(request.meta.get("asked_url", request.url), None)
+        if entry is None:
+            return None
+        from scrapy.http import Headers
+        from scrapy.responsetypes import responsetypes
+
+        body = (self.base / entry["body"]).read_bytes()
+        headers = Headers()
+        for name, value in entry["headers"]:
+            headers.appendlist(name, value)
+        cls = responsetypes.from_args(headers=headers, url=entry["final_url"], body=body)
+        request.meta["download_latency"] = entry["latency"]
+        return cls(url=entry["final_url"], status=entry["status"], headers=headers, body=body, request=request,
+                   flags=["prefetched"])
 
 
 def drop_queued(crawler: Crawler, domain: str, reason: str) -> int:

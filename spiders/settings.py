@@ -64,6 +64,8 @@ HTTPCACHE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # First: a domain that is backing off gets no request at all (not even robots.txt).
     "spiders.middlewares.DomainBackoffMiddleware": 50,
+    # Changed pages the revalidation step of a scheduled run already received.
+    "spiders.middlewares.PrefetchedResponses": 60,
     # Scrapy's, fixed for concurrent first requests to a site (see the class).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.RobotsTxtMiddleware": 100,
@@ -92,6 +94,12 @@ PAPERWALL_DOI_RESOLVER = "https://doi.org/"
 # from their last good fetch; a 304 is recorded as "not_modified", unparsed.
 # Off for a plain crawl (it reads every page); scheduled runs turn it on.
 PAPERWALL_CONDITIONAL = False
+# Scheduled runs: ask known pages first from the light revalidation step
+# (spiders/revalidate.py: aiohttp, no Scrapy), crawl only what it does not
+# settle.  False: the crawl makes the conditional requests itself.
+PAPERWALL_REVALIDATE = True
+# Set by the scheduler for its crawl: the changed pages that step received.
+PAPERWALL_PREFETCHED = ""
 # Skip domains backing off (bot challenges, 429s) and stop asking a domain
 # that starts answering so during the crawl.
 PAPERWALL_DOMAIN_BACKOFF = True

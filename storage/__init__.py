@@ -8,10 +8,28 @@
 docs/schema.md describes the tables, views and write rules.
 """
 
-from storage.db import default_url, make_engine, make_sessionmaker, session_scope, upgrade
-from storage.queries import article_history, export_rows, find_articles, summary, to_csl_json, to_ris
-from storage.runs import DueTarget, add_targets, due_targets, finish_run, normalize_doi, start_run
-from storage.writer import WriteStats, write_batch
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Imported on first use: a process that only writes fetches (the revalidation
+# step) should not pay for the query and export code.
+_HOME = {
+    "default_url": "db", "make_engine": "db", "make_sessionmaker": "db", "session_scope": "db", "upgrade": "db",
+    "article_history": "queries", "export_rows": "queries", "find_articles": "queries", "summary": "queries",
+    "to_csl_json": "queries", "to_ris": "queries",
+    "DueTarget": "runs", "add_targets": "runs", "due_targets": "runs", "finish_run": "runs",
+    "normalize_doi": "runs", "start_run": "runs",
+    "WriteStats": "writer", "write_batch": "writer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'storage' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"storage.{_HOME[name]}"), name)
+
 
 __all__ = [
     "DueTarget",

@@ -25,12 +25,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -39,12 +36,10 @@ from twisted.python.failure import Failure
 
 from spiders.items import ArticleRecord, FetchResult
 from spiders.middlewares import DomainGate, drop_queued
+from spiders.targets import parse_target, read_targets, resolver_url
 from storage.runs import domain_of
 
-# "10.1080/…", "doi:10.1080/…", "https://doi.org/10.1080/…", "http://dx.doi.org/10.1080/…"
-_DOI = re.compile(
-    r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE
-)
+__all__ = ["LandingSpider", "parse_target", "read_page", "read_targets"]
 
 # Related lists a page names an endpoint for (`ArticlePage.related_endpoints`,
 # e.g. the Atypon core template's cited-by widget) are fetched before the
@@ -53,51 +48,6 @@ _DOI = re.compile(
 # RobotsTxtMiddleware drops disallowed ones (Science and ACM disallow
 # /pb/widgets): the list then stays pending.  T&F pages name no URL.
 RELATED_LIST_NAMES = frozenset(("people_also_read", "recommended", "cited_by", "similar"))
-
-
-def parse_target(text: str) -> tuple[str, str | None] | None:
-    """(kind, value) for one target line: ("doi", bare DOI) or ("url", URL).
-
-    None for blank lines, comments and anything that is neither.
-    """
-    text = text.strip()
-    if not text or text.startswith("#"):
-        return None
-    match = _DOI.match(unquote(text) if text.lower().startswith("http") else text)
-    if match:
-        return "doi", match.group(1).rstrip(".,;")
-    if re.match(r"^https?://\S+$", text, re.IGNORECASE):
-        return "url", text
-    return None
-
-
-def read_targets(
-    urls: str | Iterable[str] | None = None, file: str | None = None
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Targets from a list (or a comma-separated string) and/or a file (one per line).
-
-    Returns ((kind, value) targets, rejected lines); duplicates are dropped, order kept.
-    """
-    lines: list[str] = []
-    if isinstance(urls, str):
-        lines.extend(urls.split(","))  # `-a urls=A,B`: a URL with a comma needs -a file=
-    elif urls:
-        lines.extend(urls)
-    if file:
-        lines.extend(Path(file).read_text(encoding="utf-8").splitlines())
-    targets: list[tuple[str, str]] = []
-    seen: set[tuple[str, str | None]] = set()
-    rejected: list[str] = []
-    for line in lines:
-        parsed = parse_target(line)
-        if parsed is None:
-            if line.strip() and not line.strip().startswith("#"):
-                rejected.append(line.strip())
-            continue
-        if parsed not in seen:  # a set: target lists run to tens of thousands
-            seen.add(parsed)
-            targets.append(parsed)  # type: ignore[arg-type]
-    return targets, rejected
 
 
 def read_page(url: str, body: bytes, headers: Any = None, status: int = 200) -> tuple[ArticleRecord, Any]:
@@ -177,8 +127,7 @@ class LandingSpider(scrapy.Spider):
         return spider
 
     def resolver_url(self, doi: str) -> str:
-        base = self.settings.get("PAPERWALL_DOI_RESOLVER") or "https://doi.org/"
-        return base + quote(doi, safe="/:;()[]<>._-~")
+        return resolver_url(doi, self.settings.get("PAPERWALL_DOI_RESOLVER"))
 
     def db_url(self) -> str:
         from storage.db import default_url
