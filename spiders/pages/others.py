@@ -1,15 +1,18 @@
 """Small page objects for platforms whose pages show a little more than
 their embedded metadata: Cambridge Core, JSTOR, MDPI, PLOS, IOPscience,
-eLife, Emerald Insight, RSC Publishing and Project Euclid.
+eLife, Emerald Insight, RSC Publishing, Project Euclid, APS (Physical
+Review journals) and PeerJ.
 
 Each one reads the bibliographic fields from the metadata (`super()`) and
 adds what only the markup shows: the first online date, the displayed type,
 affiliations, structured abstracts, open-access marks, metrics with exact
 numbers, related lists and their counts.
 
-APS (journals.aps.org) and PeerJ (peerj.com) have no page object: without a
-sample page their visible markup is not known well enough to read, so the
-generic page object reads their embedded metadata.
+The APS and PeerJ page objects were written without a sample page of either
+site: they read only what is anchored in the text a reader sees (an
+"Abstract" heading, "Published <date>" next to the article's own citation or
+"Received" date, "Citing Articles (N)", a number next to its "Views" label)
+and leave a field to the metadata, or null, when that text is not there.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from spiders.items import AbstractSection, Author, Metrics, RelatedLink
+from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
     ArticlePage,
     altmetric_score,
@@ -36,6 +39,7 @@ from spiders.pages.text import (
     parse_doi,
     parse_issn,
     parse_orcid,
+    parse_price,
     split_pages,
     tidy_punctuation,
 )
@@ -1028,6 +1032,343 @@ class ProjectEuclidArticlePage(_PlatformPage):
         return []
 
 
+# --- APS (Physical Review journals) -------------------------------------------------------
+
+
+class ApsArticlePage(_PlatformPage):
+    """APS journals (journals.aps.org): Highwire metadata for the
+    bibliographic fields ("061102" is an article number standing as the first
+    page); the page adds the "Abstract" section, "Published <date>" (in the
+    "Received …; Published …" history or after the article's own citation
+    "Phys. Rev. Lett. 116, 061102 – Published 11 February 2016"), type labels
+    ("Letter"), "Open Access" / "Free to Read" marks and the CC BY licence
+    sentence, "Buy Article" for paid articles (no price on the page: no
+    offer), and "Citing Articles (N)", a tab loaded on demand."""
+
+    platform_name = "aps"
+    # Not "aps.org": physics.aps.org (the magazine) and www.aps.org (the society) are other sites.
+    hosts = ("journals.aps.org", "link.aps.org")
+    publishers = ("American Physical Society",)
+    class_markers = ("abstract",)
+
+    @classmethod
+    def matches_markup(cls, page: ArticlePage) -> bool:
+        if _names_another_site(page, _APS_SITE):
+            return False
+        if page.first_meta(("citation_publisher", "dc.publisher")) in cls.publishers:
+            return True
+        journal = page.first_meta(("citation_journal_title",)) or ""
+        return bool(_APS_JOURNAL.match(journal)) and (_meta_doi(page) or "").startswith("10.1103/")
+
+    @article_field()
+    def published(self) -> str | None:
+        volume, first = self.volume, self.first_page
+        own_citation = (
+            re.compile(rf"\b{re.escape(volume)}\s*,\s*{re.escape(first)}\b.{{0,40}}?\b[Pp]ublished:?\s+(?P<date>{_DATE_WORDS})")
+            if volume and first
+            else None
+        )
+        for node in _PUBLISHED_TEXTS(self.sel.root):
+            for text in self._texts_around(node, 400):
+                m = _APS_HISTORY.search(text) or (own_citation.search(text) if own_citation else None)
+                if not m:
+                    continue
+                date = parse_date(m.group("date"))
+                if date:
+                    return date
+                self._warn(f"published: unreadable date {m.group('date')!r}")
+        return super().published
+
+    def _texts_around(self, node: Any, limit: int) -> list[str]:
+        """The visible text of the element holding a text node, then of its
+        parent and grandparent, while it stays shorter than `limit`."""
+        holder = node.getparent()
+        if holder is not None and node.is_tail:
+            holder = holder.getparent()
+        texts: list[str] = []
+        for _ in range(3):
+            if holder is None or not isinstance(holder.tag, str):
+                break
+            text = self.text_of(holder) or ""
+            if len(text) > limit:
+                break
+            texts.append(text)
+            holder = holder.getparent()
+        return texts
+
+    @functools.cached_property
+    def _labels(self) -> list[str]:
+        """The short labels and badges of the article's header ("Letter",
+        "Open Access", "Editors' Suggestion"): elements whose class says
+        label, badge, tag or type, in the box that holds the title heading.
+        Labels elsewhere (a "See Also" erratum, a related article's "Open
+        Access") are another article's."""
+        title = (self.title or "").lower()
+        header = next(
+            (h.getparent() for h in _TITLE_HEADINGS(self.sel.root) if title and (self.text_of(h) or "").lower() == title),
+            None,
+        )
+        if header is None or header.tag in ("body", "html") or len(self.text_of(header) or "") > 2000:
+            return []
+        labels = []
+        for el in header.iter():
+            if not isinstance(el.tag, str) or not any(w in (el.get("class") or "").lower() for w in ("label", "badge", "tag", "type")):
+                continue
+            text = self.text_of(el)
+            if text and len(text) <= 40:
+                labels.append(text)
+        return labels
+
+    @article_field()
+    def article_type(self) -> str | None:
+        for text in self._labels:
+            if text.lower() in _APS_TYPES:
+                return text
+        return super().article_type
+
+    @article_field(empty=[])
+    def abstract_sections(self) -> list[AbstractSection]:
+        for block in self.by_class("abstract"):
+            if block.tag not in ("section", "div"):
+                continue
+            heading = next(
+                (h for h in _APS_HEADINGS(block) if (self.text_of(h) or "").rstrip(": ").lower() == "abstract"), None
+            )
+            if heading is None:
+                continue
+            after = False
+            paras: list[str] = []
+            for el in block.iter():
+                if el is heading:
+                    after = True
+                    continue
+                # The abstract's own paragraphs: in the block or in its content
+                # box, not in the boxes nested below (PhySH, article info, licence).
+                if not after or el.tag != "p" or block not in (el.getparent(), el.getparent().getparent()):
+                    continue
+                text = self.text_of(el)
+                if text and not _APS_NOT_ABSTRACT.search(text):
+                    paras.append(text)
+            if len(paras) == 1:
+                return split_labelled_sections(paras[0])
+            if paras:
+                return [AbstractSection(heading=None, text="\n\n".join(paras))]
+        return super().abstract_sections
+
+    def _buy_links(self) -> list[Any]:
+        return [a for a in self.sel.root.iter("a") if _APS_BUY.match(self.text_of(a) or "")]
+
+    @article_field(empty=[])
+    def offers(self) -> list[Offer]:
+        # APS shows "Buy Article »" without its price: an offer is recorded
+        # only when a price with its currency is printed beside the link.
+        offers: list[Offer] = []
+        for link in self._buy_links():
+            box = link.getparent() if link.getparent() is not None else link
+            text = self.text_of(box) or ""
+            if len(text) > 120 or not re.search(r"\d", text):
+                continue
+            price, currency = parse_price(text)
+            if price is None:
+                continue
+            if currency is None:
+                self._warn(f"offers: price {text!r} shows no currency")
+                continue
+            label = clean(re.split(r"[\d$€£]", self.text_of(link) or "")[0].rstrip("»›>: ")) or "Buy Article"
+            offers.append(Offer(label=label, kind="article", price=price, currency=currency))
+        return offers
+
+    def _open_licence(self) -> bool:
+        """The licence sentence of an open article: "Published by the American
+        Physical Society under the terms of the Creative Commons Attribution
+        4.0 International license." with its link."""
+        for a in self.sel.root.iter("a"):
+            if not _CC_BY_HREF.search(a.get("href") or ""):
+                continue
+            if any(e.tag in ("nav", "footer") for e in a.iterancestors()):
+                continue
+            box = a.getparent()
+            if box is not None and "under the terms of" in (self.text_of(box) or "").lower():
+                return True
+        return False
+
+    @article_field(empty="unknown")
+    def access(self) -> str:
+        if self.offers:
+            return "paywalled"
+        if any(text.lower() in ("open access", "free to read") for text in self._labels) or self._open_licence():
+            return "open"
+        if self._buy_links():
+            return "paywalled"
+        return super().access
+
+    @article_field(empty={})
+    def related_counts(self) -> dict[str, int]:
+        # The "Citing Articles (12)" tab; "Citing Articles" without a number says nothing.
+        for node in _CITING_TEXTS(self.sel.root):
+            for text in self._texts_around(node, 60):
+                m = _APS_CITING.fullmatch(text)
+                if m:
+                    count = parse_count(m.group(1))
+                    if count is None:
+                        self._warn(f"related_counts: {text!r} is not an exact number")
+                        return {}
+                    return {"cited_by": count}
+        return {}
+
+    @article_field(empty=[])
+    def related_pending(self) -> list[str]:
+        # The citing articles are listed only when the tab is opened.
+        return ["cited_by"] if self.related_counts.get("cited_by") else []
+
+
+# --- PeerJ ------------------------------------------------------------------------------
+
+
+class PeerjArticlePage(_PlatformPage):
+    """PeerJ (peerj.com): Highwire metadata (volume, "e1234" article number,
+    authors with institutions and ORCIDs); the page adds its date list
+    (`dt` "Published" / "Accepted" / "Received"), the Keywords list, the
+    structured abstract (`div.abstract[itemprop=description]`, sections
+    "Background", "Methods", "Results", "Conclusions"), given and family
+    names (`span.given-names` / `span.surname`) and the counts printed next
+    to their labels (Views, Downloads, Citations).  Every PeerJ article is
+    open access under CC BY: no offers."""
+
+    platform_name = "peerj"
+    hosts = ("peerj.com",)
+    publishers = ("PeerJ Inc.", "PeerJ Inc", "PeerJ")
+    class_markers = ("abstract", "given-names", "kwd", "altmetric-embed")
+
+    @classmethod
+    def matches_markup(cls, page: ArticlePage) -> bool:
+        if _names_another_site(page, _PEERJ_NAME):
+            return False
+        if _PEERJ_NAME.match(page.first_meta(("og:site_name",)) or ""):
+            return True
+        if page.first_meta(("citation_publisher", "dc.publisher")) in cls.publishers:
+            return True
+        journal = page.first_meta(("citation_journal_title",)) or ""
+        return bool(_PEERJ_NAME.match(journal)) and (_meta_doi(page) or "").startswith("10.7717/")
+
+    @functools.cached_property
+    def _definitions(self) -> dict[str, Any]:
+        """{lower-cased `dt` text: its `dd`}, the first of each, in page order."""
+        found: dict[str, Any] = {}
+        for dt in self.sel.root.iter("dt"):
+            dd = dt.getnext()
+            label = (self.text_of(dt) or "").rstrip(": ").lower()
+            if label and label not in found and dd is not None and dd.tag == "dd":
+                found[label] = dd
+        return found
+
+    @article_field(empty=[])
+    def authors(self) -> list[Author]:
+        authors = super().authors
+        shown: dict[str, tuple[str, str]] = {}
+        for given_el in self.by_class("given-names"):
+            family_el = next((s for s in given_el.itersiblings() if "surname" in class_words(s)), None)
+            given = self.text_of(given_el)
+            family = self.text_of(family_el) if family_el is not None else None
+            if given and family:
+                shown.setdefault(f"{given} {family}", (given, family))
+        # Only where the shown name is the embedded name, word for word.
+        for author in authors:
+            if author.given is None and author.family is None and author.name in shown:
+                author.given, author.family = shown[author.name]
+        return authors
+
+    @article_field()
+    def published(self) -> str | None:
+        dd = self._definitions.get("published")
+        if dd is not None:
+            time = dd.find(".//time")
+            raw = (time.get("datetime") if time is not None else None) or self.text_of(dd)
+            date = parse_date(raw)
+            if date:
+                return date
+            self._warn(f"published: unreadable date {raw!r}")
+        return super().published
+
+    @article_field(empty=[])
+    def abstract_sections(self) -> list[AbstractSection]:
+        blocks = [b for b in self.by_class("abstract") if b.tag in ("div", "section")]
+        blocks.sort(key=lambda b: b.get("itemprop") != "description")  # the article's own first
+        for block in blocks:
+            sections = _flat_split(self.sections_of(block))
+            if sections:
+                return sections
+        return super().abstract_sections
+
+    @article_field(empty=[])
+    def keywords(self) -> list[str]:
+        dd = self._definitions.get("keywords")
+        if dd is not None:
+            items = [e for e in dd.iter() if "kwd" in class_words(e)] or list(dd.iter("a"))
+            words = [w.strip(",; ") for w in (self.text_of(e) for e in items) if w]
+            words = [w for w in words if w]
+            if words:
+                return list(dict.fromkeys(words))
+        return super().keywords
+
+    @article_field(empty="unknown")
+    def access(self) -> str:
+        return "open"
+
+    @article_field(empty=Metrics())
+    def metrics(self) -> Metrics:
+        metrics = Metrics()
+        seen: set[str] = set()
+        for node in _METRIC_TEXTS(self.sel.root):
+            found = self._count_beside(node)
+            if found is None or found[0] in seen:
+                continue
+            key, raw = found
+            seen.add(key)
+            value = parse_count(raw)
+            if value is None:
+                self._warn(f"metrics: {key} {raw!r} is not an exact number")
+            setattr(metrics, key, value)
+        for embed in self.by_class("altmetric-embed"):
+            metrics.altmetric = altmetric_score(embed)
+            if metrics.altmetric is not None:
+                break
+        return metrics
+
+    def _count_beside(self, node: Any) -> tuple[str, str] | None:
+        """(metric, number) when a text node is a metric's label with its
+        number beside it: "2,318 Views" as the whole text of one element (the
+        label's or its parent's), or `<dt>Views</dt><dd>2,318</dd>`.
+        Anything else is not read."""
+        holder = node.getparent()
+        if holder is not None and node.is_tail:
+            holder = holder.getparent()
+        if holder is None or not isinstance(holder.tag, str):
+            return None
+        el = holder
+        for _ in range(2):
+            if el is None or not isinstance(el.tag, str):
+                break
+            text = self.text_of(el) or ""
+            if len(text) > 60:
+                break
+            m = _COUNT_LABEL.fullmatch(text) or _LABEL_COUNT.fullmatch(text)
+            if m:
+                return _METRIC_LABELS[m.group("label").lower()], m.group("n")
+            el = el.getparent()
+        label = (self.text_of(holder) or "").rstrip(":")
+        if not _METRIC_LABEL.fullmatch(label):
+            return None
+        key = _METRIC_LABELS[label.lower()]
+        if holder.tag == "dt":
+            dd = holder.getnext()
+            raw = self.text_of(dd) if dd is not None and dd.tag == "dd" else None
+            return (key, raw) if raw and _COUNT.fullmatch(raw) else None
+        # Labels and numbers side by side in one row ("1,204 Visitors 2,318 Views"):
+        # a label whose own number is missing would take its neighbour's.
+        return None
+
+
 PAGE_OBJECTS = (
     CambridgeArticlePage,
     JstorArticlePage,
@@ -1038,6 +1379,8 @@ PAGE_OBJECTS = (
     EmeraldArticlePage,
     RscArticlePage,
     ProjectEuclidArticlePage,
+    ApsArticlePage,
+    PeerjArticlePage,
 )
 
 _RELATED_HEADINGS = {
@@ -1069,6 +1412,50 @@ _ELIFE_TEXT = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' 
 _GIVEN = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' given-names ')]")
 _SURNAME = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' surname ')]")
 _EMERALD_AFF = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' intent_contributor_affiliate ')]")
+_TITLE_HEADINGS = xpath("//*[self::h1 or self::h2 or self::h3]")
+_APS_HEADINGS = xpath(".//*[self::h2 or self::h3 or self::h4 or self::h5]")
+_PUBLISHED_TEXTS = xpath("//text()[contains(., 'ublished')]")
+_CITING_TEXTS = xpath("//text()[contains(., 'iting')]")
+_METRIC_TEXTS = xpath("//text()[contains(., 'iews') or contains(., 'ownloads') or contains(., 'itations')]")
+
+# og:site_name of the platforms' own pages.  Another site name ("PubMed
+# Central", "arXiv") is a copy of the article elsewhere, not the platform's markup.
+_APS_SITE = re.compile(
+    r"(APS|American Physical Society|Physical Review|Phys\. Rev\.|Reviews of Modern Physics|PRX|journals\.aps\.org)\b",
+    re.IGNORECASE,
+)
+_APS_JOURNAL = re.compile(r"(Physical Review|Reviews of Modern Physics|PRX)\b")
+_PEERJ_NAME = re.compile(r"PeerJ\b")
+# "11 February 2016", "11 February, 2016", "February 11, 2016".
+_DATE_WORDS = r"\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}"
+# "Received 21 January 2016; Revised 2 February 2016; Published 11 February 2016"
+_APS_HISTORY = re.compile(rf"\b[Rr]eceived:?\s+(?:{_DATE_WORDS}).*?\b[Pp]ublished:?\s+(?P<date>{_DATE_WORDS})")
+# Paragraphs printed in the abstract's box that are not the abstract: the
+# history, DOI, copyright and licence lines.  Narrow on purpose: a paragraph
+# of the abstract left out would make a wrong abstract.
+_APS_NOT_ABSTRACT = re.compile(
+    r"^(?:(?:Received|Revised|Accepted|Published)\s+\d|Published by\b|DOI\b|\u00a9|Physics Subject Headings)"
+    r"|under the terms of the Creative Commons"
+)
+_APS_TYPES = frozenset(
+    t.lower()
+    for t in (
+        "Letter", "Regular Article", "Rapid Communication", "Comment", "Reply", "Erratum", "Errata",
+        "Review Article", "Colloquium", "Perspective", "Editorial", "Tutorial", "Brief Report",
+        "Retraction", "Addendum", "Publisher's Note", "Publisher\u2019s Note",
+    )
+)
+_APS_BUY = re.compile(r"Buy (?:this )?Article\b", re.IGNORECASE)
+_APS_CITING = re.compile(r"Citing Articles\s*\(\s*([^()]+?)\s*\)", re.IGNORECASE)
+_CC_BY_HREF = re.compile(r"creativecommons\.org/licenses/by", re.IGNORECASE)
+# Labels as a metrics box prints them (capitalised: "1,000 views" in running text is not one).
+_METRIC_LABEL_TEXT = r"Views|Page [Vv]iews|Downloads|Citations"
+_METRIC_LABEL = re.compile(_METRIC_LABEL_TEXT)
+_METRIC_LABELS = {"views": "views", "page views": "views", "downloads": "downloads", "citations": "citations"}
+_COUNT_TEXT = r"\d[\d,.\u202f\u00a0]*\s*[kKM]?"
+_COUNT = re.compile(_COUNT_TEXT)
+_COUNT_LABEL = re.compile(rf"(?P<n>{_COUNT_TEXT})\s+(?P<label>{_METRIC_LABEL_TEXT})")
+_LABEL_COUNT = re.compile(rf"(?P<label>{_METRIC_LABEL_TEXT}):?\s+(?P<n>{_COUNT_TEXT})")
 
 
 def _flat_split(sections: list[AbstractSection]) -> list[AbstractSection]:
@@ -1077,6 +1464,22 @@ def _flat_split(sections: list[AbstractSection]) -> list[AbstractSection]:
     if len(sections) == 1 and sections[0].heading is None:
         return split_labelled_sections(sections[0].text)
     return sections
+
+
+def _meta_doi(page: ArticlePage) -> str | None:
+    """The DOI the embedded metadata names (for recognising a platform)."""
+    for name in ("citation_doi", "prism.doi", "dc.identifier", "dc.identifier.doi"):
+        for value in page.meta.get(name, []):
+            doi = parse_doi(value)
+            if doi:
+                return doi
+    return None
+
+
+def _names_another_site(page: ArticlePage, own: re.Pattern[str]) -> bool:
+    """og:site_name is present and is not the platform's: a repository's copy."""
+    site = page.first_meta(("og:site_name",))
+    return bool(site) and not own.match(site)
 
 
 def _doi_after(url: str | None, marker: str) -> str | None:
