@@ -52,7 +52,9 @@ PAGE_CLASSES: tuple[type[ArticlePage], ...] = _load_page_classes()
 
 
 # Page-independent readings of ArticlePage, safe to hand to a subclass.
-_SHARED_CACHES = ("sel", "meta_pairs", "meta", "jsonld_scripts", "jsonld", "scholarly", "_id_index")
+_SHARED_CACHES = (
+    "sel", "_tagged", "meta_pairs", "meta", "jsonld_scripts", "jsonld", "scholarly", "_id_index",
+)
 
 
 def page_for(response: HttpResponse) -> ArticlePage:

@@ -77,7 +77,7 @@ class ScienceDirectArticlePage(ArticlePage):
         return index
 
     def _index_roots(self) -> list[Any] | None:
-        heads = _FIRST_H1(self.sel.root)
+        heads = self.by_tag("h1")
         if not heads:
             return None
         article = next((a for a in heads[0].iterancestors() if a.tag == "article"), None)
@@ -100,7 +100,7 @@ class ScienceDirectArticlePage(ArticlePage):
 
     @functools.cached_property
     def _state_text(self) -> str:
-        for script in _SCRIPTS(self.sel.root):
+        for script in self.by_tag("script"):
             if script.get("type") == "application/json" and script.get("data-iso-key") is not None:
                 return script.text or ""
         return ""
@@ -413,16 +413,14 @@ class ScienceDirectArticlePage(ArticlePage):
 PAGE_OBJECTS = (ScienceDirectArticlePage,)
 
 _DECODER = json.JSONDecoder(parse_float=Decimal)
-_ALL_CLASSES = xpath("//@class")
+_ALL_CLASSES = xpath("/descendant::*/@class")  # = //@class, faster (see base._ALL_CLASSES)
 _OWN_AND_SUB_CLASSES = xpath("descendant-or-self::*/@class")
-_FIRST_H1 = xpath("(//h1)[1]")
 # Parts of the article not read through the class index: full text, references,
 # snippets, and the related lists (found by their headers).
 _SKIPPED_PART = re.compile(
     r"\b(Body|text-content|References|Appendices|issue-navigation|section-cited-by"
     r"|preview-section-(references|snippets|introduction|cited-by|recommended-articles))\b"
 )
-_SCRIPTS = xpath("//script")
 _HEADERS = xpath("//header")
 _GIVEN = xpath(f".//*[{has_class('given-name')}]")
 _ORCID_HREFS = xpath("descendant-or-self::a[contains(@href, 'orcid.org')]/@href")

@@ -642,7 +642,7 @@ class SpringerNatureArticlePage(ArticlePage):
     def _datalayer_pushes(self) -> list[Any]:
         """Objects the page's inline scripts push to `dataLayer` (or assign)."""
         values: list[Any] = []
-        for script in _SCRIPTS(self.sel.root):
+        for script in self.by_tag("script"):
             text = script.text or ""
             if "dataLayer" not in text or "ecommerce" not in text:
                 continue
@@ -853,10 +853,8 @@ PAGE_OBJECTS = (NatureArticlePage, SpringerArticlePage)
 
 # --- helpers --------------------------------------------------------------------------
 
-_ALL_CLASSES = xpath("//@class")
+_ALL_CLASSES = xpath("/descendant::*/@class")  # = //@class, faster (see base._ALL_CLASSES)
 _YMD = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})")
-_SCRIPTS = xpath("//script")
-_FIRST_H1 = xpath("(//h1)[1]")
 _HEADINGS = xpath(".//*[self::h2 or self::h3][1]")
 _CARD_LINKS = xpath(".//article//*[self::h3 or self::h2 or self::h4]//a[@href]")
 _ITEM_LINKS = xpath(".//*[self::h3 or self::h2 or self::h4]//a[@href] | .//a[@href]")
@@ -872,7 +870,14 @@ _NATURE_ARTICLE = re.compile(r"^https?://(?:www\.)?nature\.com/articles/([a-z]+[
 
 
 def _springer_nature_markup(page: ArticlePage) -> str | None:
-    """"nature", "springer" or None, from metadata and one look at the first <h1>."""
+    """"nature", "springer" or None, from metadata and one look at the first <h1>.
+    Read once per page: both page objects ask when a page is matched by markup."""
+    if "_springer_nature_markup" not in page.__dict__:
+        page.__dict__["_springer_nature_markup"] = _read_springer_nature_markup(page)
+    return page.__dict__["_springer_nature_markup"]
+
+
+def _read_springer_nature_markup(page: ArticlePage) -> str | None:
     publisher = " ".join(page.meta.get("citation_publisher", []) + page.meta.get("dc.publisher", []))
     site = " ".join(page.meta.get("og:site_name", []))
     urls = " ".join(page.meta.get("prism.url", []) + page.meta.get("og:url", []) + page.meta.get("citation_pdf_url", []))
@@ -883,7 +888,7 @@ def _springer_nature_markup(page: ArticlePage) -> str | None:
         or site in ("SpringerLink", "Springer Nature Link", "Nature", "BioMed Central", "SpringerOpen")
     )
     if not springer_nature:
-        heads = _FIRST_H1(page.sel.root)
+        heads = page.by_tag("h1")
         if not heads:
             return None
         h1 = heads[0]

@@ -21,6 +21,7 @@ from spiders.pages.base import (
     class_words,
     doi_in_link,
     has_class,
+    in_class,
     without_tracking,
     xpath,
 )
@@ -78,8 +79,12 @@ class TandfArticlePage(ArticlePage):
         # A saved or proxied T&F page: the site name, or T&F links around a Literatum title.
         if (page.first_meta(("og:site_name",)) or "").startswith("Taylor"):
             return True
-        root = page.sel.root
-        return bool(_TANDF_LINKS(root)) and bool(_LITERATUM_TITLE(root))
+        # The title test first: it reads the <h1>s already found, where the
+        # link test walks every <a> of a page that is most likely not T&F's.
+        has_title = any(
+            in_class(span, "hlFld-title") for h1 in page.by_tag("h1") for span in h1.iterdescendants("span")
+        )  # `//h1//span[has_class('hlFld-title')]`
+        return has_title and bool(_TANDF_LINKS(page.sel.root))
 
     def has_article_markup(self) -> bool:
         return bool(self._title_spans())
@@ -409,7 +414,6 @@ _LABELLED_AFF = re.compile(r"^[a-z]\s+(?=[A-Z])")
 _AFF_SPLIT = re.compile(r"\s*;\s*(?=[a-z]\s+[A-Z])")
 _IN_H1 = xpath("ancestor::h1")
 _TANDF_LINKS = xpath("(//a[starts-with(@href, 'https://www.tandfonline.com/doi/')])[1]")
-_LITERATUM_TITLE = xpath(f"(//h1//span[{has_class('hlFld-title')}])[1]")
 _CONTRIB_GROUPS = xpath(f".//span[{has_class('contribDegrees')}]")
 _EDITOR_ROLE = xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]")
 _AUTHOR_LINK = xpath(f".//a[{has_class('author')} or {has_class('entryAuthor')}][1]")
