@@ -108,7 +108,11 @@ def extract(
 ) -> ArticleRecord:
     """The record of one landing page.  Bytes are decoded by the HTTP header's
     charset, else the page's meta charset, else sniffed (w3lib)."""
-    return to_record(page_for(make_response(url, body, headers, http_status)))
+    page = page_for(make_response(url, body, headers, http_status))
+    try:
+        return to_record(page)
+    finally:
+        page.release()
 
 
 def to_record(page: ArticlePage) -> ArticleRecord:

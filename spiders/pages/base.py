@@ -287,6 +287,17 @@ class ArticlePage(WebPage[ArticleRecord]):
         if message not in warnings:
             warnings.append(message)
 
+    def release(self) -> None:
+        """Drop what the page holds (its parsed tree, indexes, caches) now.
+
+        web-poet's cached methods keep a reference from the page to itself,
+        so a page let go of is freed only by the cyclic garbage collector,
+        with its tree (1-3 MB for a large page): a crawl then holds many
+        pages' trees at once.  Reading a field afterwards parses again."""
+        inputs = {a.name for a in attrs.fields(type(self))}  # the response: what the page was made from
+        for name in [n for n in self.__dict__ if n not in inputs]:
+            del self.__dict__[name]
+
     @functools.cached_property
     def _tagged(self) -> dict[str, list[Any]]:
         """<meta>, <script>, <link> and <h1> elements in page order, from one

@@ -197,6 +197,8 @@ class LandingSpider(scrapy.Spider):
             result, page = self.fetch_result(response)
         self.judge_domain(response, result)
         requests = list(self.related_requests(response, result, page))
+        if page is not None:
+            page.release()  # its tree now, not at the next collection
         if requests:
             yield from requests  # the result follows when its lists are read
         else:
