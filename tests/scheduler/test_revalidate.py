@@ -244,3 +244,21 @@ def test_sigterm_stops_the_step_and_keeps_its_answers(
     assert f"{answered} not modified" in err and f"stored {answered} fetches" in err
     assert (out / "rest.txt").read_text() == ""  # the targets not reached are nobody's: they stay due
     assert count(engine, "fetches") == 7 + answered
+
+
+def test_a_proxy_from_the_environment_is_used_as_by_the_crawl(
+    db_url: str, demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo server answers absolute-form requests too, so it can stand in
+    # for a proxy in front of a host that does not resolve.
+    for name in ("no_proxy", "NO_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", demo_server.url)
+    urls = [u.replace(demo_server.url, "http://journal.invalid") for u in article_urls(demo_server)]
+    s = spec("proxied", tmp_path, urls)
+    assert run_schedule(db_url, s).counts["articles_new"] == 7
+    start = len(demo_server.requests)
+    second = run_schedule(db_url, s)
+    assert (second.counts["pages"], second.counts["not_modified"]) == (7, 7)
+    asked = requests_since(demo_server, start)
+    assert sorted(asked) == sorted([("http://journal.invalid/robots.txt", 200)] + [(u, 304) for u in urls])
