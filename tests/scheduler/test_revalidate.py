@@ -262,3 +262,21 @@ def test_a_proxy_from_the_environment_is_used_as_by_the_crawl(
     assert (second.counts["pages"], second.counts["not_modified"]) == (7, 7)
     asked = requests_since(demo_server, start)
     assert sorted(asked) == sorted([("http://journal.invalid/robots.txt", 200)] + [(u, 304) for u in urls])
+
+
+def test_doi_targets_are_asked_through_the_resolver_and_its_redirect(
+    engine: Engine, db_url: str, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    dois = [u.rsplit("/doi/abs/", 1)[1] for u in article_urls(demo_server)]
+    s = spec("dois", tmp_path, dois, settings={"PAPERWALL_DOI_RESOLVER": f"{demo_server.url}/resolve/"})
+    assert run_schedule(db_url, s).counts["articles_new"] == 7
+    start = len(demo_server.requests)
+    second = run_schedule(db_url, s)
+    assert (second.counts["pages"], second.counts["not_modified"]) == (7, 7)
+    asked = requests_since(demo_server, start)
+    # robots.txt once (the step's); each DOI: the resolver's 302, then the page's 304.
+    assert sorted(asked) == sorted([("/robots.txt", 200)] + [(f"/resolve/{d}", 302) for d in dois]
+                                   + [(f"/doi/abs/{d}", 304) for d in dois])
+    fetches = rows(engine, "SELECT url, final_url, outcome FROM fetches WHERE run_id = :r", r=second.run_id)
+    assert sorted((f["url"], f["final_url"], f["outcome"]) for f in fetches) == sorted(
+        (f"{demo_server.url}/resolve/{d}", f"{demo_server.url}/doi/abs/{d}", "not_modified") for d in dois)
