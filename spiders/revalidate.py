@@ -293,6 +293,16 @@ class Revalidation:
         self.slots: dict[str, Slot] = {}
         self.robots: dict[str, asyncio.Future[Protego | None | str]] = {}
         self.given_up: dict[str, str] = {}  # domain -> why this step asks it nothing more
+        # A site whose pages mostly changed gains nothing from this step, and
+        # every changed page waits on disk for the crawl: past
+        # PAPERWALL_REVALIDATE_CHANGED answers, a site with more 200s than
+        # 304s is left to the crawl; past PAPERWALL_REVALIDATE_SPOOL_MB of
+        # pages kept, every site is.
+        self.changed_min = settings.getint("PAPERWALL_REVALIDATE_CHANGED", 20)
+        self.spool_limit = settings.getfloat("PAPERWALL_REVALIDATE_SPOOL_MB", 256) * 1024 * 1024
+        self.spooled = 0
+        self.spool_full = False
+        self.answers: dict[str, Counter[int]] = {}  # domain -> 200s and 304s
         self.rest: list[str] = []
         self.prefetched: list[dict[str, Any]] = []
         self.summary = Summary()
@@ -344,6 +354,9 @@ class Revalidation:
             if self.stopping.is_set():
                 self.summary.not_reached += 1
                 continue
+            if self.spool_full:
+                self.leave(target, "changed pages kept up to the limit")
+                continue
             try:
                 await self.check(target)
             except Exception as exc:  # noqa: BLE001 - one target's surprise is the crawl's to handle
@@ -384,6 +397,8 @@ class Revalidation:
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 self.give_up(domain, f"{type(exc).__name__}: {exc}".rstrip(": "))
                 return self.leave(target, "network errors")
+            if answer.status in (200, 304):
+                self.judge_changes(domain, answer.status)
             if answer.status == 304:
                 return self.not_modified(target, answer)
             if answer.status == 200:
@@ -437,10 +452,21 @@ class Revalidation:
         if len(self._results) >= self.batch_size:
             self._queue_write()
 
+    def judge_changes(self, domain: str, status: int) -> None:
+        seen = self.answers.setdefault(domain, Counter())
+        seen[status] += 1
+        if seen[200] + seen[304] >= self.changed_min and seen[200] > seen[304]:
+            self.give_up(domain, f"{seen[200]} changed pages of {seen[200] + seen[304]}: mostly changed")
+
     def changed(self, target: Target, answer: Answer) -> None:
         self.summary.changed += 1
         name = f"bodies/{len(self.prefetched)}"
         (self.out / name).write_bytes(answer.body)
+        self.spooled += len(answer.body)
+        if self.spooled > self.spool_limit and not self.spool_full:
+            log.info("%.0f MB of changed pages kept: the other targets are left to the crawl",
+                     self.spooled / 1024 / 1024)
+            self.spool_full = True
         self.prefetched.append({
             "url": target.url,
             "final_url": answer.url,

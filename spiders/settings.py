@@ -100,6 +100,11 @@ PAPERWALL_CONDITIONAL = False
 PAPERWALL_REVALIDATE = True
 # Set by the scheduler for its crawl: the changed pages that step received.
 PAPERWALL_PREFETCHED = ""
+# The step leaves a site to the crawl once it has answered this many times
+# with more changed pages (200) than unchanged ones (304), and every site
+# once this many MB of changed pages wait for the crawl.
+PAPERWALL_REVALIDATE_CHANGED = 20
+PAPERWALL_REVALIDATE_SPOOL_MB = 256
 # Skip domains backing off (bot challenges, 429s) and stop asking a domain
 # that starts answering so during the crawl.
 PAPERWALL_DOMAIN_BACKOFF = True

@@ -280,3 +280,40 @@ def test_doi_targets_are_asked_through_the_resolver_and_its_redirect(
     fetches = rows(engine, "SELECT url, final_url, outcome FROM fetches WHERE run_id = :r", r=second.run_id)
     assert sorted((f["url"], f["final_url"], f["outcome"]) for f in fetches) == sorted(
         (f"{demo_server.url}/resolve/{d}", f"{demo_server.url}/doi/abs/{d}", "not_modified") for d in dois)
+
+
+def test_a_site_whose_pages_mostly_changed_is_left_to_the_crawl(
+    db_url: str, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    urls = article_urls(demo_server)
+    paths = [u.split(demo_server.url)[1] for u in urls]
+    assert run_schedule(db_url, spec("demo", tmp_path, urls)).outcome == "ok"
+    demo_server.changed = True
+    start = len(demo_server.requests)
+    s = spec("demo", tmp_path, urls, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                                               "PAPERWALL_REVALIDATE_CHANGED": "2"})
+    second = run_schedule(db_url, s)
+    assert second.outcome == "ok" and second.counts["pages"] == 7
+    asked = requests_since(demo_server, start)
+    # The demo's first two articles changed: after them the step stops asking that site...
+    assert asked[:3] == [("/robots.txt", 200), (paths[0], 200), (paths[1], 200)]
+    assert asked[3] == ("/robots.txt", 200)  # ... and the crawl starts
+    # Every page was asked once in all: the two the step received were not asked again.
+    assert sorted(p for p, _ in asked if p.startswith("/doi/")) == sorted(paths)
+
+
+def test_changed_pages_kept_for_the_crawl_are_bounded(
+    db_url: str, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    urls = article_urls(demo_server)
+    paths = [u.split(demo_server.url)[1] for u in urls]
+    assert run_schedule(db_url, spec("demo", tmp_path, urls)).outcome == "ok"
+    demo_server.changed = True
+    start = len(demo_server.requests)
+    s = spec("demo", tmp_path, urls, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                                               "PAPERWALL_REVALIDATE_SPOOL_MB": "0.001"})  # ~1 KB
+    second = run_schedule(db_url, s)
+    assert second.outcome == "ok" and second.counts["pages"] == 7
+    asked = requests_since(demo_server, start)
+    assert asked[:3] == [("/robots.txt", 200), (paths[0], 200), ("/robots.txt", 200)]
+    assert sorted(p for p, _ in asked if p.startswith("/doi/")) == sorted(paths)
