@@ -40,6 +40,7 @@ from spiders.pages.text import (
     clean,
     clean_list,
     join_text,
+    parse_count,
     parse_date,
     parse_doi,
     parse_issn,
@@ -286,6 +287,22 @@ class ArticlePage(WebPage[ArticleRecord]):
         warnings = self.__dict__.setdefault("_warning_list", [])
         if message not in warnings:
             warnings.append(message)
+
+    def exact_count(self, what: str, raw: str | None) -> int | None:
+        """A metric as the page prints it: an exact number, else None, with a
+        warning when a number was shown that is not exact ("17k", "1.2M")."""
+        value = parse_count(raw)
+        if value is None and raw:
+            self._warn(f"metrics: {what} {raw!r} is not an exact number")
+        return value
+
+    def badge_altmetric(self) -> int | None:
+        """The score of the first Altmetric badge (`.altmetric-embed`) that shows one."""
+        for embed in self.by_class("altmetric-embed"):
+            score = altmetric_score(embed)
+            if score is not None:
+                return score
+        return None
 
     def release(self) -> None:
         """Drop what the page holds (its parsed tree, indexes, caches) now.

@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
     ArticlePage,
-    altmetric_score,
     article_field,
     class_words,
     split_labelled_sections,
@@ -456,18 +455,12 @@ class MdpiArticlePage(_PlatformPage):
             key = "views" if "view" in label else "citations" if "citation" in label else "downloads" if "download" in label else None
             if not key or getattr(metrics, key) is not None or not raw:
                 continue
-            value = parse_count(raw)
-            if value is None:
-                self._warn(f"metrics: {label} {raw!r} is not an exact number")
-            setattr(metrics, key, value)
+            setattr(metrics, key, self.exact_count(label, raw))
         if metrics.citations is None:
             cited = self.by_id("framed_div_cited_count")
             if cited is not None and "no citations were found" in (self.text_of(cited) or "").lower():
                 metrics.citations = 0
-        for embed in self.by_class("altmetric-embed"):
-            metrics.altmetric = altmetric_score(embed)
-            if metrics.altmetric is not None:
-                break
+        metrics.altmetric = self.badge_altmetric()
         return metrics
 
     def _recommended_endpoint(self) -> str | None:
@@ -632,10 +625,7 @@ class IopArticlePage(_PlatformPage):
                     if value is None:
                         self._warn(f"metrics: {label!r} is not an exact number")
                     setattr(metrics, key, value)
-        for embed in self.by_class("altmetric-embed"):
-            metrics.altmetric = altmetric_score(embed)
-            if metrics.altmetric is not None:
-                break
+        metrics.altmetric = self.badge_altmetric()
         return metrics
 
     @article_field(empty=[])
@@ -745,10 +735,7 @@ class ElifeArticlePage(_PlatformPage):
             raw = self.text_of(stat.find(".//dd")) if stat.find(".//dd") is not None else None
             key = "views" if "view" in label else "downloads" if "download" in label else "citations" if "citation" in label else None
             if key and raw and getattr(metrics, key) is None:
-                value = parse_count(raw)
-                if value is None:
-                    self._warn(f"metrics: {label} {raw!r} is not an exact number")
-                setattr(metrics, key, value)
+                setattr(metrics, key, self.exact_count(label, raw))
         # The header's short form, "Cited 0 · Views 807", when the metrics section is not on the page.
         for item in self.by_class("contextual-data__item"):
             m = re.fullmatch(r"(Cited|Views|Downloads) (\S+)", self.text_of(item) or "")
@@ -1325,14 +1312,8 @@ class PeerjArticlePage(_PlatformPage):
                 continue
             key, raw = found
             seen.add(key)
-            value = parse_count(raw)
-            if value is None:
-                self._warn(f"metrics: {key} {raw!r} is not an exact number")
-            setattr(metrics, key, value)
-        for embed in self.by_class("altmetric-embed"):
-            metrics.altmetric = altmetric_score(embed)
-            if metrics.altmetric is not None:
-                break
+            setattr(metrics, key, self.exact_count(key, raw))
+        metrics.altmetric = self.badge_altmetric()
         return metrics
 
     def _count_beside(self, node: Any) -> tuple[str, str] | None:

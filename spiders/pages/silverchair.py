@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
     ArticlePage,
-    altmetric_score,
     article_field,
     class_words,
     is_abstract_heading,
@@ -42,7 +41,6 @@ from spiders.pages.base import (
 )
 from spiders.pages.text import (
     clean,
-    parse_count,
     parse_date,
     parse_doi,
     parse_issn,
@@ -325,11 +323,9 @@ class SilverchairArticlePage(ArticlePage):
             key = _METRIC_LABELS.get((label or "").lower().rstrip(":"))
             if not key or key in found or not raw:
                 return
-            value = parse_count(raw)
-            if value is None:
-                self._warn(f"metrics: {label} {raw!r} is not an exact number")
-                return
-            found[key] = value
+            value = self.exact_count(label or "", raw)
+            if value is not None:
+                found[key] = value
 
         # The headline bar first: its "Citations" is the count the page puts forward.
         for label_el in self.by_class("contentmet-text"):
@@ -342,11 +338,7 @@ class SilverchairArticlePage(ArticlePage):
                 box = box.getparent()
             label_el = [c for c in box.iter() if "artmet-text" in class_words(c)]
             take(self.text_of(label_el[:1]), self.text_of(number))
-        altmetric = None
-        for embed in self.by_class("altmetric-embed"):
-            altmetric = altmetric_score(embed)
-            if altmetric is not None:
-                break
+        altmetric = self.badge_altmetric()
         return Metrics(
             views=found.get("views"), citations=found.get("citations"),
             altmetric=altmetric, downloads=found.get("downloads"),

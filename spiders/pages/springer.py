@@ -42,7 +42,6 @@ from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import ArticlePage, article_field, class_words, without_tracking, xpath
 from spiders.pages.text import (
     clean,
-    parse_count,
     parse_date,
     parse_doi,
     parse_issn,
@@ -741,10 +740,7 @@ class SpringerNatureArticlePage(ArticlePage):
     def _set_metric(self, metrics: Metrics, key: str | None, label: str, raw: str | None) -> None:
         if not key or getattr(metrics, key) is not None:
             return
-        value = parse_count(raw)
-        if raw and value is None:
-            self._warn(f"metrics: {label} {raw!r} is not an exact number")
-        setattr(metrics, key, value)
+        setattr(metrics, key, self.exact_count(label, raw))
 
     @functools.cached_property
     def _related_lists(self) -> list[tuple[str, list[tuple[str, Any]]]]:

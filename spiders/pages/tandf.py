@@ -27,7 +27,6 @@ from spiders.pages.base import (
 )
 from spiders.pages.text import (
     clean,
-    parse_count,
     parse_date,
     parse_doi,
     parse_orcid,
@@ -322,9 +321,7 @@ class TandfArticlePage(ArticlePage):
                 if not key:
                     continue
                 raw = self.text_of(_METRIC_VALUE(section)[:1])
-                value = parse_count(raw)
-                if raw and value is None:
-                    self._warn(f"metrics: {title} {raw!r} is not an exact number")
+                value = self.exact_count(title, raw)
                 if getattr(metrics, key) is None:
                     setattr(metrics, key, value)
         return metrics
