@@ -52,7 +52,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -62,7 +61,7 @@ from protego import Protego
 
 from spiders.items import FetchResult
 from spiders.robots import site_crawl_delay
-from spiders.targets import asked_url, read_targets
+from spiders.targets import asked_url, now_iso, read_targets, target_key
 from storage.runs import domain_of
 
 log = logging.getLogger("paperwall.revalidate")
@@ -221,7 +220,7 @@ class Target:
     @property
     def key(self) -> str:
         """The target as the writer matches it (`FetchResult.target`)."""
-        return self.value.lower() if self.kind == "doi" else self.value
+        return target_key(self.kind, self.value)
 
 
 @dataclass
@@ -606,10 +605,6 @@ def _bypass(host: str) -> bool:
     import urllib.request
 
     return bool(urllib.request.proxy_bypass(host))
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 # --- the process ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -62,6 +63,16 @@ def read_targets(
             seen.add(parsed)
             targets.append(parsed)  # type: ignore[arg-type]
     return targets, rejected
+
+
+def target_key(kind: str, value: str) -> str:
+    """A target as its fetches name it (`FetchResult.target`): DOIs lower-cased."""
+    return value.lower() if kind == "doi" else value
+
+
+def now_iso() -> str:
+    """When a fetch happened, as FetchResult.fetched_at holds it."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def resolver_url(doi: str, resolver: str | None = None) -> str:

@@ -26,7 +26,6 @@ import gc
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -36,7 +35,7 @@ from twisted.python.failure import Failure
 
 from spiders.items import ArticleRecord, FetchResult
 from spiders.middlewares import DomainGate, drop_queued
-from spiders.targets import parse_target, read_targets, resolver_url
+from spiders.targets import now_iso, parse_target, read_targets, resolver_url, target_key
 from storage.runs import domain_of
 
 __all__ = ["LandingSpider", "parse_target", "read_page", "read_targets"]
@@ -85,10 +84,6 @@ def settle_gc() -> None:
     gc.freeze()
     gen0, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(max(gen0, 5000), gen1, gen2)
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def header(response: Response, name: str) -> str | None:
@@ -153,7 +148,7 @@ class LandingSpider(scrapy.Spider):
                 dont_filter=True,  # each target is asked for, even if two resolve alike
                 meta={
                     "asked_url": url,
-                    "target": value.lower() if kind == "doi" else value,
+                    "target": target_key(kind, value),
                     "validators": (etag, modified) if headers else None,
                 },
             )
