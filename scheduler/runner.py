@@ -240,21 +240,17 @@ def revalidates(spec: ScheduleSpec) -> bool:
     return value not in ("false", "0", "no", "off")
 
 
-def with_validators(db_url: str, targets: Sequence[DueTarget]) -> int:
+def with_validators(engine: Engine, targets: Sequence[DueTarget]) -> int:
     """How many of the targets have an ETag or Last-Modified to ask with."""
-    engine = make_engine(db_url)
     ids = [t.id for t in targets]
     n = 0
-    try:
-        with session_scope(engine) as session:
-            for i in range(0, len(ids), 500):
-                n += session.scalar(
-                    select(func.count()).select_from(Target).where(
-                        Target.id.in_(ids[i:i + 500]), or_(Target.etag.is_not(None), Target.last_modified.is_not(None))
-                    )
-                ) or 0
-    finally:
-        engine.dispose()
+    with session_scope(engine) as session:
+        for i in range(0, len(ids), 500):
+            n += session.scalar(
+                select(func.count()).select_from(Target).where(
+                    Target.id.in_(ids[i:i + 500]), or_(Target.etag.is_not(None), Target.last_modified.is_not(None))
+                )
+            ) or 0
     return n
 
 
@@ -339,7 +335,7 @@ def run_schedule(
             (log.error if selection.problems else log.info)("%s (%s)", result.line(), "; ".join(extra))
             run_id = None  # recorded
             return result
-        outcome, returncode, more = _crawl(db_url, spec, run_id, selection.targets, stop, force, grace,
+        outcome, returncode, more = _crawl(db_url, engine, spec, run_id, selection.targets, stop, force, grace,
                                            foreground, progress, verbose)
         counts = finish_run(engine, run_id, outcome=outcome, notes=[*selection.notes, *more])
         notes = [n for n in (counts.get("notes") or "").splitlines() if n]
@@ -403,6 +399,7 @@ def _run_process(
 
 def _crawl(
     db_url: str,
+    engine: Engine,
     spec: ScheduleSpec,
     run_id: int,
     targets: list[DueTarget],
@@ -421,7 +418,7 @@ def _crawl(
         targets_file = Path(tmp) / "targets.txt"
         targets_file.write_text("".join(t.line + "\n" for t in targets), encoding="utf-8")
         crawl_file, prefetched, left = targets_file, None, spec.time_limit
-        if revalidates(spec) and with_validators(db_url, targets):
+        if revalidates(spec) and with_validators(engine, targets):
             out = Path(tmp) / "revalidated"
             log.info("schedule %s: run %d: asking %d targets whether they changed (time limit %s)", spec.name,
                      run_id, len(targets), limit)
