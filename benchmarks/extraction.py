@@ -1,11 +1,17 @@
 """Extraction speed against lxml's parse alone, per platform, in one run.
 
-    python benchmarks/extraction.py [PAGES_DIR] [--repeat N]
+    python benchmarks/extraction.py [PAGES_DIR] [--rounds R] [--repeat N]
 
-For every page under PAGES_DIR (default ../shared/pages): the median time of
-`lxml.html.fromstring(body)` and of `spiders.pages.extract(url, body)`, then
-per platform the median of each and their ratio.  The goal is extraction
-<= 2x the parse-only time.
+For every page under PAGES_DIR (default ../shared/pages): `lxml.html.fromstring(body)`
+and `spiders.pages.extract(url, body)` are timed in alternating blocks of N
+runs each, R rounds.  A block's time is its median run; a page's ratio is the
+median over the rounds of extract / parse.  Per platform: the median parse
+and extract times of its pages, and the median of its pages' ratios.  The
+goal is extraction <= 2x the parse-only time.
+
+Why rounds: this machine's speed drifts by 20-50 % over seconds.  Timing all
+parses and then all extractions put the two halves of one ratio in different
+moments; a round puts them a few milliseconds apart.
 
 Both timings include freeing what they built: the parsed tree is dropped
 inside the parse-only timing, and `extract` releases its page object
@@ -34,13 +40,23 @@ from spiders.pages import extract  # noqa: E402
 
 
 def median_ms(fn, repeat: int) -> float:
-    fn()  # warm caches (imports, compiled regexes)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
+
+
+def paired_ms(parse, extract, rounds: int, repeat: int) -> tuple[float, float, float]:
+    """(parse ms, extract ms, ratio): medians over rounds of alternating blocks."""
+    parse(), extract()  # warm caches (imports, compiled regexes)
+    blocks = [(median_ms(parse, repeat), median_ms(extract, repeat)) for _ in range(rounds)]
+    return (
+        statistics.median(b[0] for b in blocks),
+        statistics.median(b[1] for b in blocks),
+        statistics.median(b[1] / b[0] for b in blocks),
+    )
 
 
 def page_urls(pages: Path) -> dict[str, str]:
@@ -54,7 +70,8 @@ def page_urls(pages: Path) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pages", nargs="?", default=str(ROOT.parent / "shared" / "pages"))
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=7, help="alternating blocks per page (default 7)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per block (default 7)")
     args = parser.parse_args()
     pages = Path(args.pages)
     files = sorted(pages.rglob("*.html"))
@@ -62,29 +79,31 @@ def main() -> int:
         print(f"no pages under {pages}", file=sys.stderr)
         return 1
     urls = page_urls(pages)
-    per_platform: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    per_platform: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     gc.disable()  # collector pauses would land on random pages
     print(f"{'page':58} {'KB':>5} {'parse ms':>9} {'extract ms':>10} {'ratio':>6}")
     for path in files:
         rel = path.relative_to(pages).as_posix()
         body = path.read_bytes()
         url = urls.get(rel, "https://example.org/" + rel)
-        parse = median_ms(lambda: lxml.html.fromstring(body), args.repeat)
         record = extract(url, body)
-        full = median_ms(lambda: extract(url, body), args.repeat)
+        parse, full, ratio = paired_ms(
+            lambda: lxml.html.fromstring(body), lambda: extract(url, body), args.rounds, args.repeat
+        )
         # Bot checks and other non-articles are 5 kB pages where fixed costs
         # dominate: they get their own row instead of skewing a platform's.
         group = record.platform if record.status == "article" else f"({record.status} pages)"
-        per_platform[group].append((parse, full))
-        per_platform["(all pages)"].append((parse, full))
-        print(f"{rel[:58]:58} {len(body) // 1024:5} {parse:9.2f} {full:10.2f} {full / parse:6.2f}")
+        per_platform[group].append((parse, full, ratio))
+        per_platform["(all pages)"].append((parse, full, ratio))
+        print(f"{rel[:58]:58} {len(body) // 1024:5} {parse:9.2f} {full:10.2f} {ratio:6.2f}")
         gc.collect()
     print()
     print(f"{'platform':14} {'pages':>5} {'median parse ms':>16} {'median extract ms':>18} {'ratio':>6}  goal <= 2.0")
     for platform, rows in sorted(per_platform.items()):
         parse = statistics.median(r[0] for r in rows)
         full = statistics.median(r[1] for r in rows)
-        print(f"{platform:14} {len(rows):5} {parse:16.2f} {full:18.2f} {full / parse:6.2f}")
+        ratio = statistics.median(r[2] for r in rows)
+        print(f"{platform:14} {len(rows):5} {parse:16.2f} {full:18.2f} {ratio:6.2f}")
     return 0
 
 

@@ -17,7 +17,7 @@ from web_poet import HttpResponse, HttpResponseHeaders
 from web_poet.fields import get_fields_dict
 
 from spiders.items import ArticleRecord
-from spiders.pages.base import ArticlePage
+from spiders.pages.base import ArticlePage, field_reader
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ PAGE_CLASSES: tuple[type[ArticlePage], ...] = _load_page_classes()
 
 # Page-independent readings of ArticlePage, safe to hand to a subclass.
 _SHARED_CACHES = (
-    "sel", "_tagged", "meta_pairs", "meta", "jsonld_scripts", "jsonld", "scholarly", "_id_index",
+    "sel", "_tagged", "meta_pairs", "meta", "jsonld_scripts", "jsonld", "scholarly", "_id_index", "_ids_collected",
 )
 
 
@@ -120,8 +120,16 @@ def to_record(page: ArticlePage) -> ArticleRecord:
 
     What web-poet's `to_item()` returns, read directly: `to_item` is a
     coroutine, and our fields are synchronous."""
-    names = [name for name in get_fields_dict(page) if name != "warnings"]
-    values = {name: getattr(page, name) for name in names}
+    cls = type(page)
+    values = {}
+    for name in get_fields_dict(page):
+        if name == "warnings":
+            continue
+        if name in page.__dict__:  # read already, by another field
+            values[name] = page.__dict__[name]
+            continue
+        reader = field_reader(cls, name)
+        values[name] = reader(page) if reader is not None else getattr(page, name)
     page.__dict__["_fields_read"] = True
     values["warnings"] = page.warnings
     return ArticleRecord(**values)

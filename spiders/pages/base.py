@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import json
 import logging
 import re
@@ -79,6 +80,7 @@ _DCMI_TYPES = frozenset(
 )
 _ABSTRACT = ("citation_abstract", "dc.description", "dcterms.abstract", "description", "og:description")
 # citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
+_HIGHWIRE_AUTHOR = frozenset(("citation_author", "citation_author_institution", "citation_author_orcid"))
 _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
 
 
@@ -90,7 +92,9 @@ _ALL_CLASSES = etree.XPath("/descendant::*/@class")
 # Elements read by tag (`_tagged`); predicates are filtered in Python.
 _TAGGED = ("meta", "script", "link", "h1")
 _ALL_IDS = etree.XPath("/descendant::*/@id")
-_HTML_PARSERS: dict[str, etree.HTMLParser] = {}
+_BY_ID = etree.XPath("id($id)")
+_HAS_SPACE = re.compile(r"\s")
+_HTML_PARSERS: dict[tuple[str, bool], etree.HTMLParser] = {}
 _ABSTRACT_BLOCK_TAGS = frozenset(("div", "section", "article", "blockquote", "td"))
 _NOT_THE_ABSTRACT = frozenset((
     "highlights", "graphical abstract", "author summary", "lay summary", "plain language summary",
@@ -155,6 +159,28 @@ def in_class(element: Any, name: str) -> bool:
     return value is not None and name in value and name in value.translate(_TO_SPACE).split(" ")
 
 
+@functools.cache
+def _input_names(cls: type) -> frozenset[str]:
+    return frozenset(a.name for a in attrs.fields(cls))
+
+
+_READERS: dict[tuple[type, str], Callable[[Any], Any] | None] = {}
+
+
+def field_reader(cls: type, name: str) -> Callable[[Any], Any] | None:
+    """The function behind field `name` of page class `cls`: what web-poet's
+    descriptor calls, without its output processors and input validation,
+    which no page object here defines (tests/test_page_fields.py checks).
+    None when the field has processors: read it through the descriptor."""
+    key = (cls, name)
+    if key not in _READERS:
+        descriptor = inspect.getattr_static(cls, name, None)
+        info = get_fields_dict(cls).get(name)
+        plain = info is not None and info.out is None and not hasattr(cls, "Processors")
+        _READERS[key] = getattr(descriptor, "original_method", None) if plain else None
+    return _READERS[key]
+
+
 def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable[..., T]], Any]:
     """A record field that is empty unless the page is an article, and that
     turns an unexpected error into a warning instead of losing the record."""
@@ -163,6 +189,7 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
         # Cached per definition, not per name: a subclass's field calls the
         # base class's field of the same name through super().
         key = object()
+        name = method.__name__
 
         @functools.wraps(method)
         def wrapper(self: ArticlePage) -> Any:
@@ -180,6 +207,11 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
                     self._warn(f"{method.__name__}: could not be read ({type(exc).__name__}: {exc})")
                     value = copy.deepcopy(empty)
             cache[key] = value
+            if field_reader(type(self), name) is wrapper:
+                # The page's own definition: later reads of `page.<name>` find
+                # the value here before web-poet's descriptor, whose processor
+                # and validation hooks (unused here) cost more than the read.
+                self.__dict__[name] = value
             return value
 
         return field(wrapper)
@@ -207,6 +239,10 @@ class ArticlePage(WebPage[ArticleRecord]):
     # the document (`by_class`) instead of one XPath scan per field: the
     # extraction budget is twice the time lxml needs to parse the page.
     class_markers: tuple[str, ...] = ()
+    # True when the page object looks elements up by id (`by_id`): the parser
+    # then keeps libxml2's id table, which costs ~5% of the parse, where
+    # indexing every id attribute afterwards costs ~10%.
+    collect_ids: bool = False
 
     # --- shared plumbing ----------------------------------------------------
 
@@ -216,9 +252,11 @@ class ArticlePage(WebPage[ArticleRecord]):
         declares (BOM, HTTP header, meta charset, else sniffed), instead of
         being decoded to text and encoded again (nor copied: the body is bytes)."""
         body = self.response.body
-        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, self._encoding())
+        collect_ids = type(self).collect_ids
+        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, self._encoding(), collect_ids)
         if root is None:
             return self.response.selector
+        self.__dict__["_ids_collected"] = collect_ids
         return Selector(root=root, type="html")
 
     def _encoding(self) -> str | None:
@@ -268,6 +306,25 @@ class ArticlePage(WebPage[ArticleRecord]):
             raise KeyError(f"{name!r} is not in {type(self).__name__}.class_markers")
         return list(self._class_index[name])
 
+    def by_class_in(self, containers: list[Any], name: str, *, children: bool = False) -> dict[Any, list[Any]]:
+        """Elements of class `name` (a class marker) grouped by the nearest of
+        `containers` that holds them (`children`: as a direct child), in page
+        order; containers holding none are absent.  What a `.//*[class]` XPath
+        per container finds, from the class index: each such query walks its
+        container again, with a class test per element that costs more than
+        the walk."""
+        if not containers:
+            return {}
+        holders = set(containers)  # one lxml proxy per node while referenced: identity holds
+        found: dict[Any, list[Any]] = {}
+        for element in self.by_class(name):
+            ancestors = (element.getparent(),) if children else element.iterancestors()
+            for ancestor in ancestors:
+                if ancestor in holders:
+                    found.setdefault(ancestor, []).append(element)
+                    break
+        return found
+
     @functools.cached_property
     def _id_index(self) -> dict[str, Any]:
         index: dict[str, Any] = {}
@@ -276,8 +333,14 @@ class ArticlePage(WebPage[ArticleRecord]):
         return index
 
     def by_id(self, element_id: str) -> Any:
-        """The element with this id (the first one), or None.  All ids are
-        indexed in one walk, on the first call (the parser keeps no id table)."""
+        """The element with this id (the first one), or None: from the
+        parser's id table when it kept one (`collect_ids`), else from an
+        index of all ids built in one walk on the first call."""
+        root = self.sel.root
+        # XPath id() splits its argument at whitespace: such ids go to the walk.
+        if self.__dict__.get("_ids_collected") and element_id and not _HAS_SPACE.search(element_id):
+            found = _BY_ID(root, id=element_id)
+            return found[0] if found else None
         return self._id_index.get(element_id)
 
     def _warnings(self) -> list[str]:
@@ -311,7 +374,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         so a page let go of is freed only by the cyclic garbage collector,
         with its tree (1-3 MB for a large page): a crawl then holds many
         pages' trees at once.  Reading a field afterwards parses again."""
-        inputs = {a.name for a in attrs.fields(type(self))}  # the response: what the page was made from
+        inputs = _input_names(type(self))  # the response: what the page was made from
         for name in [n for n in self.__dict__ if n not in inputs]:
             del self.__dict__[name]
 
@@ -613,6 +676,8 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _highwire_authors(self) -> list[Author]:
         authors: list[Author] = []
         for name, content, _ in self.meta_pairs:
+            if name not in _HIGHWIRE_AUTHOR:
+                continue
             value = clean(content)
             if not value:
                 continue
@@ -912,14 +977,14 @@ def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) ->
         out.append(el.tail)
 
 
-def _parse_html(body: bytes, encoding: str | None) -> Any:
+def _parse_html(body: bytes, encoding: str | None, collect_ids: bool = False) -> Any:
     encoding = (encoding or "utf-8").lower()
-    parser = _HTML_PARSERS.get(encoding)
+    parser = _HTML_PARSERS.get((encoding, collect_ids))
     try:
         if parser is None:
-            parser = _HTML_PARSERS[encoding] = etree.HTMLParser(
-                # No id hash: nothing here calls XPath id(), and building it costs ~5% of the parse.
-                encoding=encoding, recover=True, huge_tree=True, collect_ids=False
+            parser = _HTML_PARSERS[encoding, collect_ids] = etree.HTMLParser(
+                # The id table costs ~5% of the parse: kept only for pages that use it.
+                encoding=encoding, recover=True, huge_tree=True, collect_ids=collect_ids
             )
         # isspace() stops at the first other byte; strip() would copy the body.
         return etree.fromstring(body, parser=parser) if body and not body.isspace() else None

@@ -361,6 +361,7 @@ class MdpiArticlePage(_PlatformPage):
     """MDPI: authors with numbered affiliations, "Published:" in the history
     line, the "Open Access" and type labels, "Article Views" and citation
     counters, and a "Recommended Articles" list loaded by script."""
+    collect_ids = True  # it calls by_id
 
     platform_name = "mdpi"
     hosts = ("mdpi.com",)
@@ -487,6 +488,7 @@ class PlosArticlePage(_PlatformPage):
     """PLOS journals (journals.plos.org): the author list with affiliation
     tooltips, "Open Access", the type label, and the ALM signposts (views,
     citations, saves, shares) that a script fills ("Loading metrics")."""
+    collect_ids = True  # it calls by_id
 
     platform_name = "plos"
     hosts = ("plos.org",)
@@ -651,12 +653,13 @@ class ElifeArticlePage(_PlatformPage):
     """eLife: Dublin Core metadata only; the page shows the type, the
     "Cite this article as: eLife 2019;8:e44753" line, author details, the
     metrics section (page views, downloads, citations) and "Further reading"."""
+    collect_ids = True  # it calls by_id
 
     platform_name = "elife"
     hosts = ("elifesciences.org",)
     site_names = ("eLife",)
     class_markers = (
-        "author-details", "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
+        "author-details", "author-details__name", "author-details__heading", "author-details__text", "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
         "statistic",
         "article-meta__group", "listing-list--read-more", "content-header__title_link",
     )
@@ -665,15 +668,20 @@ class ElifeArticlePage(_PlatformPage):
     def authors(self) -> list[Author]:
         authors = super().authors
         details: dict[str, tuple[list[str], str | None]] = {}
-        for box in self.by_class("author-details"):
-            name = self.text_of(_ELIFE_NAME(box)[:1])
+        boxes = self.by_class("author-details")
+        sections = [s for box in boxes for s in box.iterchildren("section")]
+        names = self.by_class_in(boxes, "author-details__name", children=True)
+        # "Contribution", "Competing interests", ...: not affiliations.
+        headed = self.by_class_in(sections, "author-details__heading", children=True)
+        texts = self.by_class_in(sections, "author-details__text")
+        for box in boxes:
+            name = self.text_of(names.get(box, [])[:1])
             if not name:
                 continue
             affs: list[str] = []
             for section in box.iterchildren("section"):
-                if _ELIFE_HEADING(section):
-                    continue  # "Contribution", "Competing interests", ...
-                affs.extend(a for a in (tidy_punctuation(self.text_of(t)) for t in _ELIFE_TEXT(section)) if a)
+                if section not in headed:
+                    affs.extend(a for a in (tidy_punctuation(self.text_of(t)) for t in texts.get(section, [])) if a)
             details[name] = (affs, parse_orcid(" ".join(_ORCID_HREFS(box))))
         for author in authors:
             if author.name in details:
@@ -731,8 +739,8 @@ class ElifeArticlePage(_PlatformPage):
     def metrics(self) -> Metrics:
         metrics = Metrics()
         for stat in self.by_class("statistic"):
-            label = (self.text_of(stat.find(".//dt")) or "").lower() if stat.find(".//dt") is not None else ""
-            raw = self.text_of(stat.find(".//dd")) if stat.find(".//dd") is not None else None
+            label = (self.text_of(next(stat.iterdescendants("dt"), None)) or "").lower()
+            raw = self.text_of(next(stat.iterdescendants("dd"), None))
             key = "views" if "view" in label else "downloads" if "download" in label else "citations" if "citation" in label else None
             if key and raw and getattr(metrics, key) is None:
                 setattr(metrics, key, self.exact_count(label, raw))
@@ -1387,9 +1395,6 @@ _PLOS_NAME = xpath("./a[contains(concat(' ', normalize-space(@class), ' '), ' au
 _PLOS_AFFS = xpath(".//p[starts-with(@id, 'authAffiliations')]")
 _FIRST_HEADING = xpath("./*[self::h2 or self::h3][1]")
 _IOP_TITLE = xpath("(//h1[contains(@class, 'wd-jnl-art-title')])[1]")
-_ELIFE_NAME = xpath("./*[contains(concat(' ', normalize-space(@class), ' '), ' author-details__name ')]")
-_ELIFE_HEADING = xpath("./*[contains(concat(' ', normalize-space(@class), ' '), ' author-details__heading ')]")
-_ELIFE_TEXT = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' author-details__text ')]")
 _GIVEN = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' given-names ')]")
 _SURNAME = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' surname ')]")
 _EMERALD_AFF = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' intent_contributor_affiliate ')]")

@@ -1,0 +1,92 @@
+"""How a page object's fields are read: `to_record` calls the functions behind
+web-poet's field descriptors directly, `by_id` uses the parser's id table when
+the page object asks for one, and `by_class_in` groups class-index hits by
+container.  Each shortcut must give what the slow path gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from spiders.pages import PAGE_CLASSES, make_response, page_for, to_record
+from spiders.pages.base import ArticlePage, field_reader, xpath
+from web_poet.fields import get_fields_dict
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "inputs").is_dir())
+
+
+@pytest.mark.parametrize("cls", [ArticlePage, *PAGE_CLASSES], ids=lambda c: c.__name__)
+def test_every_field_has_a_plain_reader(cls: type[ArticlePage]) -> None:
+    # No output processors and no Processors class: what to_record skips.
+    assert not hasattr(cls, "Processors")
+    for name, info in get_fields_dict(cls).items():
+        assert info.out is None, name
+        assert field_reader(cls, name) is not None, name
+
+
+def _response(case: Path):
+    info = json.loads((case / "inputs" / "HttpResponse-info.json").read_text())
+    headers = {k: v for k, v in info.get("headers", [])}
+    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
+    return make_response(info["url"], body, headers, info.get("status") or 200)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_to_record_equals_web_poets_to_item(case: Path) -> None:
+    fast = to_record(page_for(_response(case)))
+    slow = asyncio.run(page_for(_response(case)).to_item())
+    assert fast == slow
+
+
+PAGE = b"""<html><head><title>t</title></head><body>
+<div id="a" class="box"><section class="s"><h4 class="head">Contribution</h4><p class="text">x</p></section>
+  <section class="s"><p><span class="text">Dept. A</span></p><p class="text">Dept. B</p></section></div>
+<p id="a">second with the same id</p>
+<span id=" spaced ">spaced</span>
+<div id="c" class="box"><p class="text">Dept. C</p><div class="box"><p class="text">inner</p></div></div>
+<p class="text">outside</p>
+</body></html>"""
+
+
+class _IdsPage(ArticlePage):
+    collect_ids = True
+    class_markers = ("box", "s", "head", "text")
+
+
+class _WalkPage(ArticlePage):
+    class_markers = ("box", "s", "head", "text")
+
+
+@pytest.mark.parametrize("element_id", ["a", " spaced ", "c", "missing", ""])
+def test_by_id_from_the_parser_table_equals_the_walk(element_id: str) -> None:
+    with_table = _IdsPage(response=make_response("https://example.org/", PAGE))
+    walked = _WalkPage(response=make_response("https://example.org/", PAGE))
+    assert with_table.__dict__.get("_ids_collected") is None  # nothing parsed yet
+    found, expected = with_table.by_id(element_id), walked.by_id(element_id)
+    assert with_table.__dict__["_ids_collected"] is True
+    assert (found is None) == (expected is None)
+    if expected is not None:
+        assert etree.tostring(found) == etree.tostring(expected)
+    if element_id == "a":
+        assert found.tag == "div"  # the first of two elements with that id
+
+
+def test_by_class_in_groups_as_xpath_per_container_would() -> None:
+    page = _WalkPage(response=make_response("https://example.org/", PAGE))
+    boxes = page.by_class("box")
+    sections = page.by_class("s")
+    texts = page.by_class_in(sections, "text")
+    assert {s: [e.text for e in xpath(".//*[contains(concat(' ', @class, ' '), ' text ')]")(s)] for s in sections} == {
+        s: [e.text for e in texts[s]] for s in sections
+    }
+    heads = page.by_class_in(sections, "head", children=True)
+    assert list(heads) == [sections[0]]
+    # Nested containers: an element belongs to the nearest one.
+    grouped = page.by_class_in(boxes, "text")
+    assert [[e.text for e in grouped[b]] for b in boxes] == [["x", "Dept. A", "Dept. B"], ["Dept. C"], ["inner"]]
+    assert page.by_class_in([], "text") == {}
