@@ -950,7 +950,14 @@ PAGE_OBJECTS = (
 def is_literatum(page: ArticlePage) -> bool:
     """Literatum's own markers: the `pbContext` meta tag and `<html
     class="pb-page">` (Atypon's page builder), or Literatum widget classes
-    with `/doi/` links; Wiley and T&F (Literatum too) have their own page objects."""
+    with `/doi/` links; Wiley and T&F (Literatum too) have their own page objects.
+    Read once per page: every Atypon page object asks when a page is matched by markup."""
+    if "_is_literatum" not in page.__dict__:
+        page.__dict__["_is_literatum"] = _read_is_literatum(page)
+    return page.__dict__["_is_literatum"]
+
+
+def _read_is_literatum(page: ArticlePage) -> bool:
     root = page.sel.root
     if root is None:
         return False

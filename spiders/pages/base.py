@@ -134,9 +134,11 @@ def _class_hits(markers: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 
 @functools.lru_cache(maxsize=512)
-def xpath(expression: str) -> etree.XPath:
-    """A compiled XPath, reused across pages: `xpath(".//li")(element)`."""
-    return etree.XPath(expression)
+def xpath(expression: str, *, plain: bool = False) -> etree.XPath:
+    """A compiled XPath, reused across pages: `xpath(".//li")(element)`.
+    `plain`: attribute values and texts come back as plain `str` instead of
+    lxml's "smart" strings, each of which builds a proxy of its element."""
+    return etree.XPath(expression, smart_strings=not plain)
 
 
 def has_class(name: str) -> str:
@@ -403,14 +405,15 @@ class ArticlePage(WebPage[ArticleRecord]):
         """(lower-cased name or property, content, scheme) in page order."""
         pairs = []
         for m in self._tagged["meta"]:
-            attrib = m.attrib
-            if "content" not in attrib:
+            # m.get(): m.attrib would build a proxy object per tag.
+            content = m.get("content")
+            if content is None:
                 continue
-            name = attrib.get("name") or attrib.get("property") or attrib.get("itemprop")
+            name = m.get("name") or m.get("property") or m.get("itemprop")
             # Reference lists (hundreds of citation_reference tags on IOP, PLOS
             # pages) describe other works: nothing here reads them.
             if name and not name.startswith("citation_reference"):
-                pairs.append((name.strip().lower(), attrib.get("content", ""), attrib.get("scheme", "")))
+                pairs.append((name.strip().lower(), content, m.get("scheme", "")))
         return pairs
 
     @functools.cached_property

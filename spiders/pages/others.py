@@ -1385,7 +1385,7 @@ _NUMBER = re.compile(r"\d[\d,]*")
 
 _DT = xpath("./dt")
 _CAMBRIDGE_AFF = xpath("./dd//span[not(*)][not(contains(@class, 'content__title'))]")
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href")
+_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _MDPI_NAME = xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' profile-card-drop ')]")
 _MDPI_AFF_KEY = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' affiliation-item ')]")
 _MDPI_AFF_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' affiliation-name ')]")

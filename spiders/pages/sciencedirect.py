@@ -423,7 +423,7 @@ _SKIPPED_PART = re.compile(
 )
 _HEADERS = xpath("//header")
 _GIVEN = xpath(f".//*[{has_class('given-name')}]")
-_ORCID_HREFS = xpath("descendant-or-self::a[contains(@href, 'orcid.org')]/@href")
+_ORCID_HREFS = xpath("descendant-or-self::a[contains(@href, 'orcid.org')]/@href", plain=True)
 _SURNAMES = xpath(f"descendant-or-self::*[{has_class('surname')}]")
 _ABSTRACT_PARTS = xpath("descendant::*[self::h2 or self::h3 or self::h4 or self::h5 or self::p or self::div]")
 _BLOCK_CHILDREN = xpath("./*[self::div or self::p or self::section or self::h2 or self::h3 or self::h4 or self::ul or self::ol]")

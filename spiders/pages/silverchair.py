@@ -472,7 +472,7 @@ class JamaArticlePage(SilverchairArticlePage):
 
 PAGE_OBJECTS = (OupArticlePage, JamaArticlePage, MitPressArticlePage, SilverchairArticlePage)
 
-_LINK_HREFS = xpath("/*/head/link/@href")
+_LINK_HREFS = xpath("/*/head/link/@href", plain=True)
 _LABEL_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' label ')"
 _INFO_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' info-card-name ')]")
 _LINKED_NAME = xpath(".//a[contains(concat(' ', normalize-space(@class), ' '), ' linked-name ')]")
@@ -481,7 +481,7 @@ _AFFS = xpath(
     " or contains(concat(' ', normalize-space(@class), ' '), ' info-card-affiliation ')]"
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' aff ')]"
 )
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href")
+_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _CONTENTMET_VALUE = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' contentmet-number ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' __db_score ')]"

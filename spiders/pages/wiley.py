@@ -546,7 +546,7 @@ _ARTICLE_NUMBER = re.compile(r"^(?:(?:pp?\.|pages?|article(?: number)?:?)\s*)?([
 _CORRESPONDENCE = re.compile(r"^(correspondence|e-?mail|address for correspondence)\b", re.I)
 _ALTMETRIC_SCORE = re.compile(r"altmetric score of (\d+)", re.I)
 _AUTHOR_LINKS = xpath(".//a[@href]")
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href")
+_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _OLD_AUTHORS = xpath(".//ol[@id='authors']/li")
 _OLD_PUBLISHED = xpath(".//p[@id='publishedOnlineDate']")
 _INNER_HEADING = xpath(f".//*[{has_class('primary-heading')}]")
