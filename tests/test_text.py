@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spiders.pages.text import (
     parse_count,
@@ -12,6 +16,7 @@ from spiders.pages.text import (
     parse_period,
     parse_price,
     split_pages,
+    strip_list_joint,
     tidy_punctuation,
 )
 
@@ -86,3 +91,22 @@ def test_identifiers() -> None:
     assert split_pages("Article: 1117749") == ("1117749", None)
     assert split_pages("pp. e1001–e1010") == ("e1001", "e1010")
     assert tidy_punctuation(" Université Paul Sabatier ,  Toulouse ") == "Université Paul Sabatier, Toulouse"
+
+
+_LIST_JOINT = re.compile(r"[,;]?\s*(?:\band\b)?\s*$")
+
+
+_PIECES = ["a", "n", "d", "and", " and", ", and", " ", "\t", "\u00a0", ",", ";", "X", "_", "é", "1"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join))
+def test_strip_list_joint_is_the_regex_it_replaces(text: str) -> None:
+    assert strip_list_joint(text) == _LIST_JOINT.sub("", text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Toronto, Canada, and", "Toronto, Canada"), ("Boston, MA;", "Boston, MA"), ("Brand", "Brand"), ("and", "")],
+)
+def test_strip_list_joint(text: str, expected: str) -> None:
+    assert strip_list_joint(text) == expected

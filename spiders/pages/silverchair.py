@@ -47,6 +47,7 @@ from spiders.pages.text import (
     parse_orcid,
     parse_period,
     parse_price,
+    strip_list_joint,
     tidy_punctuation,
 )
 
@@ -160,7 +161,7 @@ class SilverchairArticlePage(ArticlePage):
         if not text:
             return None
         # Affiliations split out of one list keep its joints: "..., Canada, and".
-        return clean(_AFF_JOINT.sub("", text)) or None
+        return clean(strip_list_joint(text)) or None
 
     @article_field(empty=[])
     def issns(self) -> list[str]:
@@ -492,7 +493,7 @@ _LEAD_STRONG = xpath("./*[1][self::strong or self::b]")
 _US_DATE = re.compile(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 _LOCATOR = re.compile(r",\s*([A-Za-z]{0,8}\d[\w.]*)\s*,\s*https?://(?:dx\.)?doi\.org/")
 _YEAR = re.compile(r"(1[6-9]|20)\d\d")
-_AFF_JOINT = re.compile(r"[,;]?\s*(?:\band\b)?\s*$")
+
 _BOLD_LEAD = re.compile(r"^([A-Z][A-Za-z /,-]{2,60}?)[:.]?\s+(?=\S)")
 
 

@@ -40,6 +40,15 @@ def tidy_punctuation(text: str | None) -> str | None:
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text) if text else None
 
 
+def strip_list_joint(text: str) -> str:
+    r"""Without a list's joint at the end: what `re.sub(r"[,;]?\s*(?:\band\b)?\s*$", "", text)`
+    leaves, without that pattern's scan of every whitespace run in the text."""
+    text = text.rstrip()
+    if text.endswith("and") and (len(text) == 3 or not (text[-4].isalnum() or text[-4] == "_")):
+        text = text[:-3].rstrip()
+    return text[:-1] if text.endswith((",", ";")) else text
+
+
 def join_text(parts: Iterable[str]) -> str | None:
     """Join text nodes of an element and clean: what a reader sees, whitespace folded."""
     return clean(" ".join(parts))
