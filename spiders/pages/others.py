@@ -189,6 +189,14 @@ class CambridgeArticlePage(_PlatformPage):
             links.append(RelatedLink(list="cited_by", rank=len(links) + 1, title=title, url=url, doi=parse_doi(url)))
         return links
 
+    @article_field(empty=Metrics())
+    def metrics(self) -> Metrics:
+        # "Cited by 1": the count other platforms give as citations, there and in related_counts.
+        metrics = super().metrics
+        if metrics.citations is None:
+            metrics.citations = self.related_counts.get("cited_by")
+        return metrics
+
     @article_field(empty={})
     def related_counts(self) -> dict[str, int]:
         for el in self.by_class("cited-by__number") + self.by_class("citation-count"):
@@ -340,6 +348,14 @@ class JstorArticlePage(_PlatformPage):
                 doi = parse_doi(path[len("/stable/"):]) if path.startswith("/stable/10.") else None
                 links.append(RelatedLink(list="cited_by", rank=len(links) + 1, title=title, url=url, doi=doi))
         return links
+
+    @article_field(empty=Metrics())
+    def metrics(self) -> Metrics:
+        # "Cited by (76)": the count other platforms give as citations, there and in related_counts.
+        metrics = super().metrics
+        if metrics.citations is None:
+            metrics.citations = self.related_counts.get("cited_by")
+        return metrics
 
     @article_field(empty={})
     def related_counts(self) -> dict[str, int]:
