@@ -360,7 +360,28 @@ class AtyponArticlePage(ArticlePage):
                     issn = parse_issn(self.text_of(value)) if value is not None else None
                     if issn and issn not in found:
                         found.append(issn)
+        for issn in self._footer_issns():
+            if issn not in found:
+                found.append(issn)
         return found
+
+    def _footer_issns(self) -> list[str]:
+        """The journal's ISSNs as a Literatum site's footer prints them ("ISSN:
+        1387-2877", "Online ISSN 1091-6490", "<i>Science</i> ISSN 0036-8075").
+        A footer naming more than a print and an online ISSN lists several
+        journals: it says nothing about this one."""
+        found: list[str] = []
+        for footer in self.sel.root.iter("footer"):
+            if any(a.tag in ("article", "li") for a in footer.iterancestors()):
+                continue  # a card's footer, about another article
+            text = " ".join(footer.itertext())
+            if "ISSN" not in text:
+                continue
+            for m in _LABELLED_ISSN.finditer(text):
+                issn = parse_issn(m.group(1))
+                if issn and issn not in found:
+                    found.append(issn)
+        return found if len(found) <= 2 else []
 
     def _core_prop(self, name: str) -> str | None:
         for element in self.by_property(name):
@@ -992,6 +1013,7 @@ def literatum_websites(page: ArticlePage) -> set[str]:
 
 # --- helpers ----------------------------------------------------------------------------
 
+_LABELLED_ISSN = re.compile(r"\bE?ISSN\b:?\s*(\d{4}\s*-\s*\d{3}[\dXx])", re.IGNORECASE)
 _HEADER_AUTHORS = xpath(".//span[@property='author']")
 _LOA_AUTHORS = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")
 _ACS_AFF_MARKS_2019 = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' author-aff-symbol ')]")
