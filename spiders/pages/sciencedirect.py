@@ -281,7 +281,32 @@ class ScienceDirectArticlePage(ArticlePage):
                         words.append(word)
             if words:
                 break
-        return words or super().keywords
+        return words or self._state_keywords() or super().keywords
+
+    def _state_keywords(self) -> list[str]:
+        """The keyword groups the page draws from its state when the HTML
+        has no keyword section (abstract-only pages): `combinedContentItems`,
+        the article's own XML as JSON, where a group is titled "Keywords"
+        (not "Abbreviations" or "JEL classification")."""
+        items = self._state_object("combinedContentItems", "content")
+        words: list[str] = []
+        for outer in (items or {}).get("content") or []:
+            if not isinstance(outer, dict) or outer.get("#name") != "keywords":
+                continue
+            for group in outer.get("$$") or []:
+                if not isinstance(group, dict) or group.get("#name") != "keywords":
+                    continue
+                parts = [p for p in group.get("$$") or [] if isinstance(p, dict)]
+                title = next((_node_text(p) for p in parts if p.get("#name") == "section-title"), "Keywords")
+                if "keyword" not in title.lower():
+                    continue
+                for part in parts:
+                    word = clean(_node_text(part)) if part.get("#name") == "keyword" else None
+                    if word and word not in words:
+                        words.append(word)
+            if words:
+                break
+        return words
 
     # --- access and offers --------------------------------------------------------
 
@@ -451,6 +476,17 @@ def _orcid_after(holder: Any) -> list[str]:
             break
         hrefs.extend(_ORCID_HREFS(node))
     return hrefs
+
+
+def _node_text(node: Any) -> str:
+    """The text of a node of the state's article JSON ({"_": text, "$$": children})."""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, list):
+        return "".join(_node_text(n) for n in node)
+    if not isinstance(node, dict):
+        return ""
+    return str(node.get("_") or "") + _node_text(node.get("$$") or [])
 
 
 def _flat(node: Any) -> str:
