@@ -235,7 +235,27 @@ class WileyArticlePage(ArticlePage):
             m = _ARTICLE_NUMBER.match(text or "")
             if m:
                 return m.group(1), None
-        return None, None
+        return self._cited_article_number(), None
+
+    def _cited_article_number(self) -> str | None:
+        """The article number of the page's own "how to cite" text (meta
+        `article_references`, what the Cite button shows): AGU journals print
+        "Global Biogeochem. Cycles, 19, GB1016, doi:10.1029/2004GB002273" and
+        no page range.  Only a citation that ends with this article's DOI and
+        names its volume counts."""
+        doi, volume = self.doi, self.volume
+        if not doi or not volume:
+            return None
+        for text in self.meta.get("article_references", []):
+            if (parse_doi(text[-(len(doi) + 30):]) or "").lower() != doi.lower():
+                continue  # another article's citation
+            m = re.search(
+                rf",\s*{re.escape(volume)}(?:\s*\(\d+\))?\s*[,:]\s*([A-Za-z]{{0,3}}\d[\w.]*?)\s*[,.]\s*(?:doi:|https?://(?:dx\.)?doi\.org/)\S*$",
+                text,
+            )
+            if m and _ARTICLE_NUMBER.match(m.group(1)):
+                return m.group(1)
+        return None
 
     @article_field()
     def first_page(self) -> str | None:
