@@ -224,24 +224,25 @@ class AtyponArticlePage(ArticlePage):
         marks = self._acs_affiliations(meta_box)
         raw_creators = [content for name, content, _ in self.meta_pairs if name == "dc.creator"]
         authors: list[Author] = []
-        unresolved = False
+        unresolved: list[str] = []
         for index, (span, symbols) in enumerate(people):
             link = _FIRST_LINK(span)
             name = self.text_of(link[:1]) if link else self.text_of(span)
             if not name:
                 continue
             given, family = _split_acs_name(name, link[0].get("href", "") if link else "", raw_creators, index)
-            affiliations = []
-            for symbol in symbols:
-                if symbol in marks:
-                    affiliations.append(marks[symbol])
-                elif symbol:
-                    unresolved = True
+            affiliations = [marks[symbol] for symbol in symbols if symbol in marks]
+            if any(symbol and symbol not in marks for symbol in symbols):
+                # Some of this author's addresses are missing: an incomplete
+                # list would read as complete.
+                unresolved.append(name)
+                affiliations = []
             authors.append(Author(name=name, given=given, family=family, affiliations=affiliations))
         if unresolved:
-            self._warn("authors: affiliation marks could not all be matched to affiliations; affiliations left empty")
-            for author in authors:
-                author.affiliations = []
+            self._warn(
+                "authors: affiliation marks not matched to an affiliation; affiliations left empty for "
+                + ", ".join(unresolved)
+            )
         return authors
 
     def _acs_affiliations(self, meta_box: Any) -> dict[str, str]:
