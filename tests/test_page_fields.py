@@ -22,8 +22,10 @@ CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "inputs").is_dir())
 
 @pytest.mark.parametrize("cls", [ArticlePage, *PAGE_CLASSES], ids=lambda c: c.__name__)
 def test_every_field_has_a_plain_reader(cls: type[ArticlePage]) -> None:
-    # No output processors and no Processors class: what to_record skips.
+    # No output processors, no Processors class and no input validation:
+    # what to_record and ArticlePage._validate_input skip.
     assert not hasattr(cls, "Processors")
+    assert not hasattr(cls, "validate_input")
     for name, info in get_fields_dict(cls).items():
         assert info.out is None, name
         assert field_reader(cls, name) is not None, name

@@ -369,13 +369,19 @@ class ArticlePage(WebPage[ArticleRecord]):
                 return score
         return None
 
-    def release(self) -> None:
-        """Drop what the page holds (its parsed tree, indexes, caches) now.
+    def _validate_input(self) -> None:
+        """web-poet asks this before every field read, through a method it
+        caches per page (an lru_cache holding the page: a reference cycle,
+        so a read page would wait for the garbage collector with its tree).
+        It runs `validate_input`, which no page object here defines
+        (tests/test_page_fields.py checks)."""
+        return None
 
-        web-poet's cached methods keep a reference from the page to itself,
-        so a page let go of is freed only by the cyclic garbage collector,
-        with its tree (1-3 MB for a large page): a crawl then holds many
-        pages' trees at once.  Reading a field afterwards parses again."""
+    def release(self) -> None:
+        """Drop what the page holds (its parsed tree, indexes, caches) now,
+        while the page object itself may live on (a spider callback's local,
+        a traceback): the tree is 1-3 MB for a large page.  Reading a field
+        afterwards parses again."""
         inputs = _input_names(type(self))  # the response: what the page was made from
         for name in [n for n in self.__dict__ if n not in inputs]:
             del self.__dict__[name]
