@@ -264,7 +264,13 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _encoding(self) -> str | None:
         """The declared encoding (given, BOM, HTTP header, early meta charset).
         Undeclared: valid UTF-8 bytes are UTF-8 — what sniffing concludes too,
-        without decoding the whole body twice; anything else is sniffed (w3lib)."""
+        without decoding the whole body twice; anything else is sniffed (w3lib).
+        Read once per page."""
+        if "_encoding_found" not in self.__dict__:
+            self.__dict__["_encoding_found"] = self._find_encoding()
+        return self.__dict__["_encoding_found"]
+
+    def _find_encoding(self) -> str | None:
         response = self.response
         declared = (
             response._encoding
