@@ -92,3 +92,19 @@ def test_by_class_in_groups_as_xpath_per_container_would() -> None:
     grouped = page.by_class_in(boxes, "text")
     assert [[e.text for e in grouped[b]] for b in boxes] == [["x", "Dept. A", "Dept. B"], ["Dept. C"], ["inner"]]
     assert page.by_class_in([], "text") == {}
+
+
+def test_by_class_knows_only_its_markers() -> None:
+    page = _WalkPage(response=make_response("https://example.org/", PAGE + b'<p class="absent-marker-free">x</p>'))
+    assert [e.tag for e in page.by_class("box")] == ["div", "div", "div"]
+    assert [e.text for e in page.by_class("head")] == ["Contribution"]
+    page.by_class("box").clear()  # a copy: the index is not changed by callers
+    assert len(page.by_class("box")) == 3
+
+    class _Markers(ArticlePage):
+        class_markers = ("box", "nowhere")
+
+    marked = _Markers(response=make_response("https://example.org/", PAGE))
+    assert marked.by_class("nowhere") == []  # a marker the page does not use
+    with pytest.raises(KeyError):
+        marked.by_class("text")  # not a marker of this page object: a bug in the caller

@@ -8,9 +8,11 @@ page object takes everything else.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from web_poet import HttpResponse, HttpResponseHeaders
@@ -115,21 +117,24 @@ def extract(
         page.release()
 
 
+@functools.cache
+def _readers(cls: type[ArticlePage]) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """(field name, function behind it) of a page class, `warnings` left out."""
+    return tuple((name, field_reader(cls, name)) for name in get_fields_dict(cls) if name != "warnings")
+
+
 def to_record(page: ArticlePage) -> ArticleRecord:
     """Every field of the page object, `warnings` last (it reports the others).
 
     What web-poet's `to_item()` returns, read directly: `to_item` is a
     coroutine, and our fields are synchronous."""
-    cls = type(page)
+    state = page.__dict__
     values = {}
-    for name in get_fields_dict(page):
-        if name == "warnings":
-            continue
-        if name in page.__dict__:  # read already, by another field
-            values[name] = page.__dict__[name]
-            continue
-        reader = field_reader(cls, name)
-        values[name] = reader(page) if reader is not None else getattr(page, name)
+    for name, reader in _readers(type(page)):
+        if name in state:  # read already, by another field
+            values[name] = state[name]
+        else:
+            values[name] = reader(page) if reader is not None else getattr(page, name)
     page.__dict__["_fields_read"] = True
     values["warnings"] = page.warnings
     return ArticleRecord(**values)

@@ -162,6 +162,12 @@ def in_class(element: Any, name: str) -> bool:
 
 
 @functools.cache
+def marker_set(cls: type) -> frozenset[str]:
+    """The class markers of a page class, for membership tests."""
+    return frozenset(cls.class_markers)
+
+
+@functools.cache
 def _input_names(cls: type) -> frozenset[str]:
     return frozenset(a.name for a in attrs.fields(cls))
 
@@ -192,14 +198,18 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
         # base class's field of the same name through super().
         key = object()
         name = method.__name__
+        final: dict[type, bool] = {}  # page class -> this is its own definition of the field
 
         @functools.wraps(method)
         def wrapper(self: ArticlePage) -> Any:
-            cache = self.__dict__.setdefault("_field_cache", {})
-            if key in cache:
+            state = self.__dict__
+            cache = state.get("_field_cache")
+            if cache is None:
+                cache = state["_field_cache"] = {}
+            elif key in cache:
                 return cache[key]
             # The status, once known, is read from the instance: every field asks.
-            if gate and (self.__dict__.get("_status") or self.status) != "article":
+            if gate and (state.get("_status") or self.status) != "article":
                 value = copy.deepcopy(empty)
             else:
                 try:
@@ -209,11 +219,14 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
                     self._warn(f"{method.__name__}: could not be read ({type(exc).__name__}: {exc})")
                     value = copy.deepcopy(empty)
             cache[key] = value
-            if field_reader(type(self), name) is wrapper:
+            cls = type(self)
+            if cls not in final:
+                final[cls] = field_reader(cls, name) is wrapper
+            if final[cls]:
                 # The page's own definition: later reads of `page.<name>` find
                 # the value here before web-poet's descriptor, whose processor
                 # and validation hooks (unused here) cost more than the read.
-                self.__dict__[name] = value
+                state[name] = value
             return value
 
         return field(wrapper)
@@ -288,8 +301,10 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @functools.cached_property
     def _class_index(self) -> dict[str, list[Any]]:
-        index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
-        if not index:
+        """Class marker -> its elements, for the markers the page has."""
+        markers = marker_set(type(self))
+        index: dict[str, list[Any]] = {}
+        if not markers:
             return index
         # `//@class` is one cheap walk; predicates on `//*` cost several
         # times more in libxml2, and so would one query per class name.
@@ -301,18 +316,25 @@ class ArticlePage(WebPage[ArticleRecord]):
             hits = hits_of.get(attr)
             if hits is None:
                 # str(): the "smart" string would keep its element (and the tree) alive.
-                hits = hits_of[str(attr)] = tuple(t for t in attr.split() if t in index)
+                hits = hits_of[str(attr)] = tuple(t for t in attr.split() if t in markers)
             if hits:
                 element = attr.getparent()
                 for name in hits:
-                    index[name].append(element)
+                    found = index.get(name)
+                    if found is None:
+                        index[name] = [element]
+                    else:
+                        found.append(element)
         return index
 
     def by_class(self, name: str) -> list[Any]:
         """lxml elements whose class attribute holds the word `name`, in page order."""
-        if name not in self._class_index:
+        found = self._class_index.get(name)
+        if found is not None:
+            return list(found)
+        if name not in marker_set(type(self)):
             raise KeyError(f"{name!r} is not in {type(self).__name__}.class_markers")
-        return list(self._class_index[name])
+        return []
 
     def by_class_in(self, containers: list[Any], name: str, *, children: bool = False) -> dict[Any, list[Any]]:
         """Elements of class `name` (a class marker) grouped by the nearest of
