@@ -493,7 +493,6 @@ _LEAD_STRONG = xpath("./*[1][self::strong or self::b]")
 _US_DATE = re.compile(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 _LOCATOR = re.compile(r",\s*([A-Za-z]{0,8}\d[\w.]*)\s*,\s*https?://(?:dx\.)?doi\.org/")
 _YEAR = re.compile(r"(1[6-9]|20)\d\d")
-
 _BOLD_LEAD = re.compile(r"^([A-Z][A-Za-z /,-]{2,60}?)[:.]?\s+(?=\S)")
 
 
