@@ -108,3 +108,18 @@ def test_by_class_knows_only_its_markers() -> None:
     assert marked.by_class("nowhere") == []  # a marker the page does not use
     with pytest.raises(KeyError):
         marked.by_class("text")  # not a marker of this page object: a bug in the caller
+
+
+ABSTRACT = b"""<html><body><div class="abstract"><h2>Abstract</h2><p>First part.</p>
+<div class="abstractKeywords"><p>Keywords: a; b</p></div><div class="keywords-list"><p>c, d</p></div>
+<div class="section"><p>Second part.</p></div></div>
+<div class="article-keywords"><div class="abstract"><p>Inside an outer keyword box.</p></div></div></body></html>"""
+
+
+def test_sections_of_leaves_out_keyword_lists_at_any_depth() -> None:
+    page = ArticlePage(response=make_response("https://example.org/", ABSTRACT))
+    first, outer = xpath("//div[@class='abstract']")(page.sel.root)
+    assert [s.text for s in page.sections_of(first)] == ["First part.\n\nSecond part."]
+    # A block that sits inside a keyword box is all keywords: what the
+    # ancestor test in XPath (`ancestor::*[contains(@class, 'keyword')]`) says.
+    assert page.sections_of(outer) == []

@@ -113,10 +113,23 @@ _ABSTRACT_PARTS = etree.XPath(
     # Atypon's "core" template: <div role="paragraph"> instead of <p>.
     " or self::div[@role='paragraph'][not(.//p)]]"
 )
-_IN_KEYWORDS = etree.XPath(
-    "ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' abstractKeywords ')"
-    " or contains(@class, 'keyword')]"
-)
+
+
+def _keyword_box(element: Any) -> bool:
+    """A keyword list's container: class `abstractKeywords` (Atypon), or any
+    class containing "keyword"."""
+    value = element.get("class")
+    return value is not None and ("keyword" in value or in_class(element, "abstractKeywords"))
+
+
+def _under_keyword_box(node: Any, stop: Any) -> bool:
+    """A keyword box among the ancestors of `node` below `stop`."""
+    for ancestor in node.iterancestors():
+        if ancestor is stop:
+            return False
+        if _keyword_box(ancestor):
+            return True
+    return False
 
 
 # Class attribute value -> the markers it holds, per marker set.  A site's
@@ -587,6 +600,9 @@ class ArticlePage(WebPage[ArticleRecord]):
         lists inside the block are left out."""
         sections: list[AbstractSection] = []
         heading: str | None = None
+        # Keyword lists: a paragraph under a keyword box is not abstract text.
+        # The block's own ancestors are read once, not again for each paragraph.
+        in_keywords = _keyword_box(block) or any(_keyword_box(a) for a in block.iterancestors())
         for node in _ABSTRACT_PARTS(block):
             text = self.text_of(node)
             if not text:
@@ -595,7 +611,7 @@ class ArticlePage(WebPage[ArticleRecord]):
                 if text.lower().rstrip(":") not in ("abstract", "summary"):
                     heading = text.rstrip(": ").strip() or None
                 continue
-            if "kwd-title" in class_words(node) or _IN_KEYWORDS(node):
+            if "kwd-title" in class_words(node) or in_keywords or _under_keyword_box(node, block):
                 continue
             if text.lower().rstrip(":") in ("abstract", "summary"):
                 continue  # the block's title repeated as a paragraph
