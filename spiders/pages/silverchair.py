@@ -88,7 +88,8 @@ class SilverchairArticlePage(ArticlePage):
     site_names: tuple[str, ...] = ()
 
     class_markers = (
-        "wi-authors", "wi-article-title",
+        "wi-authors", "wi-article-title", "info-card-name", "info-card-affilitation", "info-card-affiliation", "aff",
+        "article-title",
         "article-metadata-tocSections", "kwd-group", "kwd-part", "abstract",
         "citation-label", "ww-citation-primary", "article-date",
         "journal-footer-colophon", "metadata-issn",
@@ -110,8 +111,7 @@ class SilverchairArticlePage(ArticlePage):
         site = page.first_meta(("og:site_name",)) or ""
         if cls.site_names and site in cls.site_names:
             return True
-        hrefs = _LINK_HREFS(page.sel.root)
-        return any(mark in href for href in hrefs for mark in cls.cdn_hosts)
+        return any(mark in href for href in _head_link_hrefs(page) for mark in cls.cdn_hosts)
 
     def has_article_markup(self) -> bool:
         return bool(self.by_class("wi-article-title"))
@@ -143,18 +143,36 @@ class SilverchairArticlePage(ArticlePage):
         if not blocks:
             return super().authors
         embedded = self._highwire_authors()
+        cards = self.by_class_in(blocks, "info-card-name")
+        affs = self._block_affiliations(blocks)
         authors: list[Author] = []
         for block in blocks:
-            card = _INFO_NAME(block)
+            card = cards.get(block, [])
             name = self.text_of(card[:1], exclude="self::span") or self.text_of(_LINKED_NAME(block)[:1])
             name = clean((name or "").rstrip(",;"))
             if not name:
                 continue
-            affiliations = [a for a in (self._affiliation(aff) for aff in _AFFS(block)) if a]
+            affiliations = [a for a in (self._affiliation(aff) for aff in affs.get(block, [])) if a]
             orcid = parse_orcid(" ".join(_ORCID_HREFS(block)))
             authors.append(Author(name=name, affiliations=_unique(affiliations), orcid=orcid))
         _names_from(embedded, authors)
         return authors
+
+    def _block_affiliations(self, blocks: list[Any]) -> dict[Any, list[Any]]:
+        """Each author block's `.aff` elements inside its affiliation box (the
+        class is spelled "affilitation" on some sites), in page order."""
+        holders = set(blocks)
+        boxes = set(self.by_class("info-card-affilitation") + self.by_class("info-card-affiliation"))
+        found: dict[Any, list[Any]] = {}
+        for aff in self.by_class("aff"):
+            in_box = False
+            for ancestor in aff.iterancestors():
+                if ancestor in holders:
+                    if in_box:
+                        found.setdefault(ancestor, []).append(aff)
+                    break
+                in_box = in_box or ancestor in boxes
+        return found
 
     def _affiliation(self, aff: Any) -> str | None:
         text = tidy_punctuation(self.text_of(aff, exclude=f"self::*[{_LABEL_CLASS}]"))
@@ -355,12 +373,21 @@ class SilverchairArticlePage(ArticlePage):
                 boxes.append((name, box))
         return boxes
 
+    @functools.cached_property
+    def _related_items(self) -> dict[Any, list[Any]]:
+        """Each related box's article links (`.article-title > a[href]`), in page order."""
+        titles = self.by_class_in([box for _, box in self._related_boxes], "article-title")
+        return {
+            box: [a for title in found for a in title.iterchildren("a") if a.get("href") is not None]
+            for box, found in titles.items()
+        }
+
     @article_field(empty=[])
     def related(self) -> list[RelatedLink]:
         links: list[RelatedLink] = []
         for name, box in self._related_boxes:
             rank = 0
-            for item in _RELATED_ITEMS(box):
+            for item in self._related_items.get(box, []):
                 title = self.text_of(item)
                 url = without_tracking(self.absolute(item.get("href")))
                 if not title or not url:
@@ -382,7 +409,7 @@ class SilverchairArticlePage(ArticlePage):
     def related_pending(self) -> list[str]:
         pending: list[str] = []
         for name, box in self._related_boxes:
-            if not _RELATED_ITEMS(box) and name not in pending:
+            if not self._related_items.get(box) and name not in pending:
                 pending.append(name)
         if any(not self.text_of(w) for w in self.by_class("widget-TrendMD")) and "recommended" not in pending:
             pending.append("recommended")
@@ -474,21 +501,22 @@ class JamaArticlePage(SilverchairArticlePage):
 PAGE_OBJECTS = (OupArticlePage, JamaArticlePage, MitPressArticlePage, SilverchairArticlePage)
 
 _LINK_HREFS = xpath("/*/head/link/@href", plain=True)
+
+
+def _head_link_hrefs(page: ArticlePage) -> list[str]:
+    """The <head>'s link targets, read once per page: each Silverchair
+    page object asks when a page is matched by markup."""
+    if "_head_link_hrefs" not in page.__dict__:
+        page.__dict__["_head_link_hrefs"] = _LINK_HREFS(page.sel.root)
+    return page.__dict__["_head_link_hrefs"]
 _LABEL_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' label ')"
-_INFO_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' info-card-name ')]")
 _LINKED_NAME = xpath(".//a[contains(concat(' ', normalize-space(@class), ' '), ' linked-name ')]")
-_AFFS = xpath(
-    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' info-card-affilitation ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' info-card-affiliation ')]"
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' aff ')]"
-)
 _ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _CONTENTMET_VALUE = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' contentmet-number ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' __db_score ')]"
 )
 _HEADING = xpath("./*[self::h2 or self::h3 or self::h4][1]")
-_RELATED_ITEMS = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' article-title ')]/a[@href]")
 _LEAD_STRONG = xpath("./*[1][self::strong or self::b]")
 _US_DATE = re.compile(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 _LOCATOR = re.compile(r",\s*([A-Za-z]{0,8}\d[\w.]*)\s*,\s*https?://(?:dx\.)?doi\.org/")
