@@ -35,7 +35,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, doi_in_link, in_class, without_tracking, xpath
+from spiders.pages.base import ArticlePage, article_field, class_words, doi_in_link, in_class, read_once, without_tracking, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -972,9 +972,7 @@ def is_literatum(page: ArticlePage) -> bool:
     class="pb-page">` (Atypon's page builder), or Literatum widget classes
     with `/doi/` links; Wiley and T&F (Literatum too) have their own page objects.
     Read once per page: every Atypon page object asks when a page is matched by markup."""
-    if "_is_literatum" not in page.__dict__:
-        page.__dict__["_is_literatum"] = _read_is_literatum(page)
-    return page.__dict__["_is_literatum"]
+    return read_once(page, "_is_literatum", _read_is_literatum)
 
 
 def _read_is_literatum(page: ArticlePage) -> bool:

@@ -154,6 +154,10 @@ def xpath(expression: str, *, plain: bool = False) -> etree.XPath:
     return etree.XPath(expression, smart_strings=not plain)
 
 
+# ORCID links' targets under an element (an author's card or line).
+ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
+
+
 def has_class(name: str) -> str:
     """XPath predicate: the class attribute holds this word."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
@@ -174,6 +178,15 @@ def in_class(element: Any, name: str) -> bool:
     return value is not None and name in value and name in value.translate(_TO_SPACE).split(" ")
 
 
+def read_once(page: Any, key: str, read: Callable[[Any], T]) -> T:
+    """`read(page)`, kept on the page under `key`: for readings that several
+    page objects' `matches_markup` ask of the same (generic) page."""
+    state = page.__dict__
+    if key not in state:
+        state[key] = read(page)
+    return state[key]
+
+
 @functools.cache
 def marker_set(cls: type) -> frozenset[str]:
     """The class markers of a page class, for membership tests."""
@@ -185,21 +198,16 @@ def _input_names(cls: type) -> frozenset[str]:
     return frozenset(a.name for a in attrs.fields(cls))
 
 
-_READERS: dict[tuple[type, str], Callable[[Any], Any] | None] = {}
-
-
+@functools.cache
 def field_reader(cls: type, name: str) -> Callable[[Any], Any] | None:
     """The function behind field `name` of page class `cls`: what web-poet's
     descriptor calls, without its output processors and input validation,
     which no page object here defines (tests/test_page_fields.py checks).
     None when the field has processors: read it through the descriptor."""
-    key = (cls, name)
-    if key not in _READERS:
-        descriptor = inspect.getattr_static(cls, name, None)
-        info = get_fields_dict(cls).get(name)
-        plain = info is not None and info.out is None and not hasattr(cls, "Processors")
-        _READERS[key] = getattr(descriptor, "original_method", None) if plain else None
-    return _READERS[key]
+    info = get_fields_dict(cls).get(name)
+    if info is None or info.out is not None or hasattr(cls, "Processors"):
+        return None
+    return getattr(inspect.getattr_static(cls, name, None), "original_method", None)
 
 
 def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable[..., T]], Any]:
@@ -211,7 +219,6 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
         # base class's field of the same name through super().
         key = object()
         name = method.__name__
-        final: dict[type, bool] = {}  # page class -> this is its own definition of the field
 
         @functools.wraps(method)
         def wrapper(self: ArticlePage) -> Any:
@@ -232,10 +239,7 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
                     self._warn(f"{method.__name__}: could not be read ({type(exc).__name__}: {exc})")
                     value = copy.deepcopy(empty)
             cache[key] = value
-            cls = type(self)
-            if cls not in final:
-                final[cls] = field_reader(cls, name) is wrapper
-            if final[cls]:
+            if field_reader(type(self), name) is wrapper:
                 # The page's own definition: later reads of `page.<name>` find
                 # the value here before web-poet's descriptor, whose processor
                 # and validation hooks (unused here) cost more than the read.
@@ -290,13 +294,7 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _encoding(self) -> str | None:
         """The declared encoding (given, BOM, HTTP header, early meta charset).
         Undeclared: valid UTF-8 bytes are UTF-8 — what sniffing concludes too,
-        without decoding the whole body twice; anything else is sniffed (w3lib).
-        Read once per page."""
-        if "_encoding_found" not in self.__dict__:
-            self.__dict__["_encoding_found"] = self._find_encoding()
-        return self.__dict__["_encoding_found"]
-
-    def _find_encoding(self) -> str | None:
+        without decoding the whole body twice; anything else is sniffed (w3lib)."""
         response = self.response
         declared = (
             response._encoding

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    ORCID_HREFS,
     ArticlePage,
     article_field,
     class_words,
@@ -81,7 +82,20 @@ class _PlatformPage(ArticlePage):
 # --- Cambridge Core ---------------------------------------------------------------
 
 
-class CambridgeArticlePage(_PlatformPage):
+class _CitedByCounted(_PlatformPage):
+    """A platform whose only citation count is its "Cited by N" heading
+    (Cambridge "Cited by 1", JSTOR "Cited by (76)"): that count is the
+    citations metric too, as T&F, Wiley and ScienceDirect give it."""
+
+    @article_field(empty=Metrics())
+    def metrics(self) -> Metrics:
+        metrics = super().metrics
+        if metrics.citations is None:
+            metrics.citations = self.related_counts.get("cited_by")
+        return metrics
+
+
+class CambridgeArticlePage(_CitedByCounted):
     """Cambridge Core: "Published online by Cambridge University Press: <date>",
     the "Information" list (Type), author details (affiliations) and the
     Crossref "Cited by" list printed in the product-citations modal."""
@@ -189,14 +203,6 @@ class CambridgeArticlePage(_PlatformPage):
             links.append(RelatedLink(list="cited_by", rank=len(links) + 1, title=title, url=url, doi=parse_doi(url)))
         return links
 
-    @article_field(empty=Metrics())
-    def metrics(self) -> Metrics:
-        # "Cited by 1": the count other platforms give as citations, there and in related_counts.
-        metrics = super().metrics
-        if metrics.citations is None:
-            metrics.citations = self.related_counts.get("cited_by")
-        return metrics
-
     @article_field(empty={})
     def related_counts(self) -> dict[str, int]:
         for el in self.by_class("cited-by__number") + self.by_class("citation-count"):
@@ -216,7 +222,7 @@ class CambridgeArticlePage(_PlatformPage):
 # --- JSTOR --------------------------------------------------------------------------
 
 
-class JstorArticlePage(_PlatformPage):
+class JstorArticlePage(_CitedByCounted):
     """JSTOR stable pages: no Highwire metadata, often no DOI (the stable URL
     identifies the item; a DOI is reported only when the stable path is one,
     "/stable/10.1086/674196").  The header shows type, title, authors and
@@ -349,14 +355,6 @@ class JstorArticlePage(_PlatformPage):
                 links.append(RelatedLink(list="cited_by", rank=len(links) + 1, title=title, url=url, doi=doi))
         return links
 
-    @article_field(empty=Metrics())
-    def metrics(self) -> Metrics:
-        # "Cited by (76)": the count other platforms give as citations, there and in related_counts.
-        metrics = super().metrics
-        if metrics.citations is None:
-            metrics.citations = self.related_counts.get("cited_by")
-        return metrics
-
     @article_field(empty={})
     def related_counts(self) -> dict[str, int]:
         for heading in self.by_class("accordion__heading"):
@@ -414,7 +412,7 @@ class MdpiArticlePage(_PlatformPage):
         for author, span in zip(authors, blocks):
             keys = [k.strip() for sup in span.iterchildren("sup") for k in (self.text_of(sup) or "").split(",")]
             author.affiliations = [affs[k] for k in keys if k in affs and k.isdigit()]
-            author.orcid = parse_orcid(" ".join(_ORCID_HREFS(span)))
+            author.orcid = parse_orcid(" ".join(ORCID_HREFS(span)))
         return authors or super().authors
 
     @article_field()
@@ -525,7 +523,7 @@ class PlosArticlePage(_PlatformPage):
             affs: list[str] = []
             for p in _PLOS_AFFS(li):
                 affs.extend(self._lines(p))
-            orcid = parse_orcid(" ".join(_ORCID_HREFS(li)))
+            orcid = parse_orcid(" ".join(ORCID_HREFS(li)))
             authors.append(Author(name=name, affiliations=affs, orcid=orcid))
         return authors or super().authors
 
@@ -675,7 +673,8 @@ class ElifeArticlePage(_PlatformPage):
     hosts = ("elifesciences.org",)
     site_names = ("eLife",)
     class_markers = (
-        "author-details", "author-details__name", "author-details__heading", "author-details__text", "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
+        "author-details", "author-details__name", "author-details__heading", "author-details__text",
+        "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
         "statistic",
         "article-meta__group", "listing-list--read-more", "content-header__title_link",
     )
@@ -698,7 +697,7 @@ class ElifeArticlePage(_PlatformPage):
             for section in box.iterchildren("section"):
                 if section not in headed:
                     affs.extend(a for a in (tidy_punctuation(self.text_of(t)) for t in texts.get(section, [])) if a)
-            details[name] = (affs, parse_orcid(" ".join(_ORCID_HREFS(box))))
+            details[name] = (affs, parse_orcid(" ".join(ORCID_HREFS(box))))
         for author in authors:
             if author.name in details:
                 affs, orcid = details[author.name]
@@ -814,7 +813,7 @@ class EmeraldArticlePage(_PlatformPage):
             if not name:
                 continue
             affs = [a for box in _EMERALD_AFF(block) for a in self._affiliations(box)]
-            orcid = parse_orcid(" ".join(_ORCID_HREFS(block)))
+            orcid = parse_orcid(" ".join(ORCID_HREFS(block)))
             authors.append(Author(name=name, given=given, family=family, affiliations=affs, orcid=orcid))
         return authors or super().authors
 
@@ -1401,7 +1400,6 @@ _NUMBER = re.compile(r"\d[\d,]*")
 
 _DT = xpath("./dt")
 _CAMBRIDGE_AFF = xpath("./dd//span[not(*)][not(contains(@class, 'content__title'))]")
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _MDPI_NAME = xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' profile-card-drop ')]")
 _MDPI_AFF_KEY = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' affiliation-item ')]")
 _MDPI_AFF_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' affiliation-name ')]")

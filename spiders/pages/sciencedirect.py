@@ -288,25 +288,18 @@ class ScienceDirectArticlePage(ArticlePage):
         has no keyword section (abstract-only pages): `combinedContentItems`,
         the article's own XML as JSON, where a group is titled "Keywords"
         (not "Abbreviations" or "JEL classification")."""
-        items = self._state_object("combinedContentItems", "content")
-        words: list[str] = []
-        for outer in (items or {}).get("content") or []:
-            if not isinstance(outer, dict) or outer.get("#name") != "keywords":
-                continue
-            for group in outer.get("$$") or []:
-                if not isinstance(group, dict) or group.get("#name") != "keywords":
-                    continue
-                parts = [p for p in group.get("$$") or [] if isinstance(p, dict)]
-                title = next((_node_text(p) for p in parts if p.get("#name") == "section-title"), "Keywords")
-                if "keyword" not in title.lower():
-                    continue
-                for part in parts:
-                    word = clean(_node_text(part)) if part.get("#name") == "keyword" else None
-                    if word and word not in words:
-                        words.append(word)
+        items = self._state_object("combinedContentItems", "content") or {}
+        for outer in _named(items.get("content"), "keywords"):
+            words: list[str] = []
+            for group in _named(outer.get("$$"), "keywords"):
+                title = next((_node_text(t) for t in _named(group.get("$$"), "section-title")), "Keywords")
+                if "keyword" in title.lower():
+                    for word in (clean(_node_text(k)) for k in _named(group.get("$$"), "keyword")):
+                        if word and word not in words:
+                            words.append(word)
             if words:
-                break
-        return words
+                return words
+        return []
 
     # --- access and offers --------------------------------------------------------
 
@@ -476,6 +469,11 @@ def _orcid_after(holder: Any) -> list[str]:
             break
         hrefs.extend(_ORCID_HREFS(node))
     return hrefs
+
+
+def _named(nodes: Any, name: str) -> list[dict[str, Any]]:
+    """The nodes of a list of the state's article JSON whose element name is `name`."""
+    return [n for n in nodes or [] if isinstance(n, dict) and n.get("#name") == name]
 
 
 def _node_text(node: Any) -> str:

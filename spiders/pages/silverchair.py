@@ -31,10 +31,12 @@ from urllib.parse import urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    ORCID_HREFS,
     ArticlePage,
     article_field,
     class_words,
     is_abstract_heading,
+    read_once,
     split_labelled_sections,
     without_tracking,
     xpath,
@@ -153,7 +155,7 @@ class SilverchairArticlePage(ArticlePage):
             if not name:
                 continue
             affiliations = [a for a in (self._affiliation(aff) for aff in affs.get(block, [])) if a]
-            orcid = parse_orcid(" ".join(_ORCID_HREFS(block)))
+            orcid = parse_orcid(" ".join(ORCID_HREFS(block)))
             authors.append(Author(name=name, affiliations=_unique(affiliations), orcid=orcid))
         _names_from(embedded, authors)
         return authors
@@ -506,12 +508,9 @@ _LINK_HREFS = xpath("/*/head/link/@href", plain=True)
 def _head_link_hrefs(page: ArticlePage) -> list[str]:
     """The <head>'s link targets, read once per page: each Silverchair
     page object asks when a page is matched by markup."""
-    if "_head_link_hrefs" not in page.__dict__:
-        page.__dict__["_head_link_hrefs"] = _LINK_HREFS(page.sel.root)
-    return page.__dict__["_head_link_hrefs"]
+    return read_once(page, "_head_link_hrefs", lambda p: _LINK_HREFS(p.sel.root))
 _LABEL_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' label ')"
 _LINKED_NAME = xpath(".//a[contains(concat(' ', normalize-space(@class), ' '), ' linked-name ')]")
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _CONTENTMET_VALUE = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' contentmet-number ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' __db_score ')]"

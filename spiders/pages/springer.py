@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, without_tracking, xpath
+from spiders.pages.base import ArticlePage, article_field, class_words, read_once, without_tracking, xpath
 from spiders.pages.text import (
     clean,
     parse_date,
@@ -868,9 +868,7 @@ _NATURE_ARTICLE = re.compile(r"^https?://(?:www\.)?nature\.com/articles/([a-z]+[
 def _springer_nature_markup(page: ArticlePage) -> str | None:
     """"nature", "springer" or None, from metadata and one look at the first <h1>.
     Read once per page: both page objects ask when a page is matched by markup."""
-    if "_springer_nature_markup" not in page.__dict__:
-        page.__dict__["_springer_nature_markup"] = _read_springer_nature_markup(page)
-    return page.__dict__["_springer_nature_markup"]
+    return read_once(page, "_springer_nature_markup", _read_springer_nature_markup)
 
 
 def _read_springer_nature_markup(page: ArticlePage) -> str | None:

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    ORCID_HREFS,
     ArticlePage,
     article_field,
     class_words,
@@ -133,7 +134,7 @@ class TandfArticlePage(ArticlePage):
                 given = clean(name[: -len(family)]) or given
         overlay = _OVERLAY(group)
         affiliations = self._affiliations(overlay[0]) if overlay else []
-        orcid = parse_orcid(" ".join(_ORCID_HREFS(group)))
+        orcid = parse_orcid(" ".join(ORCID_HREFS(group)))
         return Author(name=name, given=given, family=family, affiliations=affiliations, orcid=orcid)
 
     def _affiliations(self, overlay: Any) -> list[str]:
@@ -415,7 +416,6 @@ _CONTRIB_GROUPS = xpath(f".//span[{has_class('contribDegrees')}]")
 _EDITOR_ROLE = xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]")
 _AUTHOR_LINK = xpath(f".//a[{has_class('author')} or {has_class('entryAuthor')}][1]")
 _OVERLAY = xpath(f".//span[{has_class('overlay')}]")
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _METRIC_SECTIONS = xpath(f".//div[{has_class('section')}]")
 _METRIC_TITLE = xpath(f".//div[{has_class('title')}]")
 _METRIC_VALUE = xpath(f".//div[{has_class('value')}]")

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, add_section_text, article_field, class_words, has_class, xpath
+from spiders.pages.base import ORCID_HREFS, ArticlePage, add_section_text, article_field, class_words, has_class, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -156,7 +156,7 @@ class WileyArticlePage(ArticlePage):
                     given=given,
                     family=family,
                     affiliations=self._affiliations(info) if info is not None else [],
-                    orcid=parse_orcid(" ".join(_ORCID_HREFS(info))) if info is not None else None,
+                    orcid=parse_orcid(" ".join(ORCID_HREFS(info))) if info is not None else None,
                 )
             )
         return authors
@@ -566,7 +566,6 @@ _ARTICLE_NUMBER = re.compile(r"^(?:(?:pp?\.|pages?|article(?: number)?:?)\s*)?([
 _CORRESPONDENCE = re.compile(r"^(correspondence|e-?mail|address for correspondence)\b", re.I)
 _ALTMETRIC_SCORE = re.compile(r"altmetric score of (\d+)", re.I)
 _AUTHOR_LINKS = xpath(".//a[@href]")
-_ORCID_HREFS = xpath(".//a[contains(@href, 'orcid.org')]/@href", plain=True)
 _OLD_AUTHORS = xpath(".//ol[@id='authors']/li")
 _OLD_PUBLISHED = xpath(".//p[@id='publishedOnlineDate']")
 _INNER_HEADING = xpath(f".//*[{has_class('primary-heading')}]")

@@ -282,19 +282,25 @@ def test_doi_targets_are_asked_through_the_resolver_and_its_redirect(
         (f"{demo_server.url}/resolve/{d}", f"{demo_server.url}/doi/abs/{d}", "not_modified") for d in dois)
 
 
-def test_a_site_whose_pages_mostly_changed_is_left_to_the_crawl(
-    db_url: str, demo_server: DemoServer, tmp_path: Path
-) -> None:
+def refresh_after_a_change(
+    db_url: str, demo_server: DemoServer, tmp_path: Path, settings: dict[str, str]
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """A first run, then every demo article changes and a second run asks
+    them one at a time: (the articles' paths, what the second run asked)."""
     urls = article_urls(demo_server)
     paths = [u.split(demo_server.url)[1] for u in urls]
     assert run_schedule(db_url, spec("demo", tmp_path, urls)).outcome == "ok"
     demo_server.changed = True
     start = len(demo_server.requests)
-    s = spec("demo", tmp_path, urls, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1",
-                                               "PAPERWALL_REVALIDATE_CHANGED": "2"})
-    second = run_schedule(db_url, s)
+    second = run_schedule(db_url, spec("demo", tmp_path, urls, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1", **settings}))
     assert second.outcome == "ok" and second.counts["pages"] == 7
-    asked = requests_since(demo_server, start)
+    return paths, requests_since(demo_server, start)
+
+
+def test_a_site_whose_pages_mostly_changed_is_left_to_the_crawl(
+    db_url: str, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    paths, asked = refresh_after_a_change(db_url, demo_server, tmp_path, {"PAPERWALL_REVALIDATE_CHANGED": "2"})
     # The demo's first two articles changed: after them the step stops asking that site...
     assert asked[:3] == [("/robots.txt", 200), (paths[0], 200), (paths[1], 200)]
     assert asked[3] == ("/robots.txt", 200)  # ... and the crawl starts
@@ -305,15 +311,8 @@ def test_a_site_whose_pages_mostly_changed_is_left_to_the_crawl(
 def test_changed_pages_kept_for_the_crawl_are_bounded(
     db_url: str, demo_server: DemoServer, tmp_path: Path
 ) -> None:
-    urls = article_urls(demo_server)
-    paths = [u.split(demo_server.url)[1] for u in urls]
-    assert run_schedule(db_url, spec("demo", tmp_path, urls)).outcome == "ok"
-    demo_server.changed = True
-    start = len(demo_server.requests)
-    s = spec("demo", tmp_path, urls, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1",
-                                               "PAPERWALL_REVALIDATE_SPOOL_MB": "0.001"})  # ~1 KB
-    second = run_schedule(db_url, s)
-    assert second.outcome == "ok" and second.counts["pages"] == 7
-    asked = requests_since(demo_server, start)
+    paths, asked = refresh_after_a_change(
+        db_url, demo_server, tmp_path, {"PAPERWALL_REVALIDATE_SPOOL_MB": "0.001"}  # ~1 KB
+    )
     assert asked[:3] == [("/robots.txt", 200), (paths[0], 200), ("/robots.txt", 200)]
     assert sorted(p for p, _ in asked if p.startswith("/doi/")) == sorted(paths)
