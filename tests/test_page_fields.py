@@ -123,3 +123,30 @@ def test_sections_of_leaves_out_keyword_lists_at_any_depth() -> None:
     # A block that sits inside a keyword box is all keywords: what the
     # ancestor test in XPath (`ancestor::*[contains(@class, 'keyword')]`) says.
     assert page.sections_of(outer) == []
+
+
+TITLED = b"<html><head><meta name='citation_title' content='a title'></head><body><h1>a title</h1></body></html>"
+
+
+def test_field_reads_keep_web_poets_processors_where_a_page_class_has_them() -> None:
+    # Field reads skip web-poet's processor hooks only for page classes
+    # without processors: one that adds them gets them applied.
+    class _Processed(ArticlePage):
+        class Processors:
+            title = [str.upper]
+
+    processed = _Processed(response=make_response("https://example.org/", TITLED))
+    assert processed.title == "A TITLE"
+    assert to_record(_Processed(response=make_response("https://example.org/", TITLED))).title == "A TITLE"
+    assert ArticlePage(response=make_response("https://example.org/", TITLED)).title == "a title"
+
+
+def test_a_subclass_field_reads_its_base_field_through_super() -> None:
+    class _Suffixed(ArticlePage):
+        @property
+        def _base_title(self) -> str:
+            return super().title
+
+    page = _Suffixed(response=make_response("https://example.org/", TITLED))
+    assert page._base_title == "a title"
+    assert ArticlePage.title.__get__(None, ArticlePage) is ArticlePage.__dict__["title"]  # class access: the descriptor

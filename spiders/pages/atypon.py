@@ -372,10 +372,10 @@ class AtyponArticlePage(ArticlePage):
         A footer naming more than a print and an online ISSN lists several
         journals: it says nothing about this one."""
         found: list[str] = []
-        for footer in _ISSN_FOOTERS(self.sel.root):
-            if any(a.tag in ("article", "li") for a in footer.iterancestors()):
-                continue  # a card's footer, about another article
+        for footer in self.by_tag("footer"):
             text = " ".join(footer.itertext())
+            if "ISSN" not in text or any(a.tag in ("article", "li") for a in footer.iterancestors()):
+                continue  # no ISSN, or a card's footer, about another article
             for m in _LABELLED_ISSN.finditer(text):
                 issn = parse_issn(m.group(1))
                 if issn and issn not in found:
@@ -1012,7 +1012,6 @@ def literatum_websites(page: ArticlePage) -> set[str]:
 
 # The text test in XPath: a site footer can hold hundreds of links.  Labels
 # are upper case ("ISSN", "eISSN", "Online ISSN").
-_ISSN_FOOTERS = xpath("/descendant::footer[contains(., 'ISSN')]")
 _LABELLED_ISSN = re.compile(r"\bE?ISSN\b:?\s*(\d{4}\s*-\s*\d{3}[\dXx])", re.IGNORECASE)
 _HEADER_AUTHORS = xpath(".//span[@property='author']")
 _LOA_AUTHORS = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")

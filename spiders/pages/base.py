@@ -90,7 +90,7 @@ _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
 # node for its attributes: 10-20% faster on large pages.
 _ALL_CLASSES = etree.XPath("/descendant::*/@class")
 # Elements read by tag (`_tagged`); predicates are filtered in Python.
-_TAGGED = ("meta", "script", "link", "h1")
+_TAGGED = ("meta", "script", "link", "h1", "footer")
 _ALL_IDS = etree.XPath("/descendant::*/@id")
 _BY_ID = etree.XPath("id($id)")
 _HAS_SPACE = re.compile(r"\s")
@@ -246,9 +246,32 @@ def article_field(empty: Any = None, *, gate: bool = True) -> Callable[[Callable
                 state[name] = value
             return value
 
-        return field(wrapper)
+        descriptor = field(wrapper)
+        descriptor.__class__ = _direct_field(type(descriptor))
+        return descriptor
 
     return decorate
+
+
+@functools.cache
+def _has_processors(cls: type) -> bool:
+    return hasattr(cls, "Processors")
+
+
+def _direct_field(descriptor_class: type) -> type:
+    """web-poet's field descriptor, reading the field's function directly
+    when the page class has no processors: `super().volume` in a subclass's
+    field, or one field reading another before `to_record` has, goes through
+    the descriptor a dozen times a page, and its per-read processor and
+    validation hooks (unused here) cost more than the read."""
+
+    class DirectField(descriptor_class):  # type: ignore[misc,valid-type]
+        def __get__(self, instance: Any, owner: type | None = None) -> Any:
+            if instance is None or _has_processors(owner or type(instance)):
+                return super().__get__(instance, owner)
+            return self.original_method(instance)
+
+    return DirectField
 
 
 class ArticlePage(WebPage[ArticleRecord]):
@@ -427,7 +450,7 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @functools.cached_property
     def _tagged(self) -> dict[str, list[Any]]:
-        """<meta>, <script>, <link> and <h1> elements in page order, from one
+        """<meta>, <script>, <link>, <h1> and <footer> elements in page order, from one
         walk: each `//meta`-style XPath walks the whole tree again, which on
         a 6,000-element page costs more than reading all four lists."""
         found: dict[str, list[Any]] = {tag: [] for tag in _TAGGED}
@@ -442,7 +465,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         return found
 
     def by_tag(self, tag: str) -> list[Any]:
-        """The page's <meta>, <script>, <link> or <h1> elements, in page order."""
+        """The page's <meta>, <script>, <link>, <h1> or <footer> elements, in page order."""
         return list(self._tagged[tag])
 
     @functools.cached_property
