@@ -266,15 +266,19 @@ class AtyponArticlePage(ArticlePage):
         """Annual Reviews: `p.name` "Rahul Nandkishore<sup>1</sup> and David A.
         Huse<sup>1,2</sup>", then one `<p>` per numbered affiliation."""
         for box in self.by_class("hlFld-ContribAuthor"):
-            names = _AR_NAMES(box)
+            # `div.author > p.name`, then `div.author > p` without a class.
+            paragraphs = [p for d in box.iterchildren("div") if in_class(d, "author") for p in d.iterchildren("p")]
+            names = [p for p in paragraphs if in_class(p, "name")]
             if not names:
                 continue
             affiliations: dict[str, str] = {}
             unmarked: list[str] = []
-            for p in _AR_AFFILIATIONS(box):
-                sup = p.find("sup")
+            for p in paragraphs:
+                if p.get("class") is not None:
+                    continue
+                sup = next(p.iterchildren("sup"), None)
                 text = self.text_of(p, exclude="self::sup or self::a")
-                text = tidy_punctuation(re.sub(r"[;,]?\s*e-?mail:?.*$", "", text or "", flags=re.IGNORECASE))
+                text = tidy_punctuation(_AR_EMAIL.sub("", text or ""))
                 if not text:
                     continue
                 if sup is None:
@@ -1021,8 +1025,7 @@ _ARTICLE_META = xpath("following-sibling::div[@id='articleMeta'][1]")
 _OLD_AUTHORS = xpath("./div[@id='authors']/span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")
 _OLD_AFFILIATIONS = xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' affiliations ')]")
 _FIRST_LINK = xpath(".//a[contains(@href, '/author/') or contains(@href, 'Contrib')][1]")
-_AR_NAMES = xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' author ')]/p[contains(concat(' ', normalize-space(@class), ' '), ' name ')]")
-_AR_AFFILIATIONS = xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' author ')]/p[not(@class)]")
+_AR_EMAIL = re.compile(r"[;,]?\s*e-?mail:?.*$", re.IGNORECASE)
 _OFFER_TITLE = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' purchase-item__title ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' add-article-to-cart__title ')]"
