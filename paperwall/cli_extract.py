@@ -9,10 +9,10 @@ import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
 
 import click
 
+from spiders.health import CHECKED_FIELDS, LABELS, fields_given
 from spiders.pages import extract
 from spiders.settings import USER_AGENT
 
@@ -77,37 +77,6 @@ def _fetch(url: str) -> tuple[str, bytes, dict[str, str], int]:
         raise click.ClickException(f"cannot fetch {url}: {reason}") from exc
 
 
-# Fields counted by check-corpus: every record key that says something about
-# the article (url/platform/status always have a value; warnings are counted apart).
-_CHECKED_FIELDS = (
-    "doi", "title", "authors", "affiliations", "orcid", "journal", "publisher", "issns", "volume", "issue",
-    "first_page", "last_page", "published", "article_type", "abstract", "abstract_sections", "keywords",
-    "access", "offers", "prices", "views", "citations", "altmetric", "downloads", "related",
-    "related_counts", "related_pending",
-)
-
-
-_LABELS = {"abstract_sections": "structured abs.", "related_pending": "related pending", "related_counts": "related counts"}
-
-
-def _gave(record: dict[str, Any], name: str) -> bool:
-    """Whether the page gave this field (structured abstracts count as sections with headings)."""
-    metrics = record["metrics"]
-    if name in metrics:
-        return metrics[name] is not None
-    if name == "affiliations":
-        return any(a["affiliations"] for a in record["authors"])
-    if name == "orcid":
-        return any(a["orcid"] for a in record["authors"])
-    if name == "prices":
-        return any(o["price"] for o in record["offers"])
-    if name == "abstract_sections":
-        return any(s["heading"] for s in record["abstract_sections"])
-    if name == "access":
-        return record["access"] != "unknown"
-    return record[name] not in (None, [], {}, "")
-
-
 @click.command("check-corpus")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
@@ -134,15 +103,14 @@ def check_corpus_command(folder: Path, manifest: Path | None, fmt: str) -> None:
     statuses: Counter[tuple[str, str]] = Counter()
     for path in pages:
         rel = path.relative_to(folder).as_posix()
-        record = extract(urls.get(rel) or _file_url(str(path)), path.read_bytes()).to_dict()
-        statuses[(record["platform"], record["status"])] += 1
-        if record["status"] != "article":
+        record = extract(urls.get(rel) or _file_url(str(path)), path.read_bytes())
+        statuses[(record.platform, record.status)] += 1
+        if record.status != "article":
             continue
-        platform_counts = counts[record["platform"]]
+        platform_counts = counts[record.platform]
         platform_counts["(pages)"] += 1
-        platform_counts["(warnings)"] += bool(record["warnings"])
-        for name in _CHECKED_FIELDS:
-            platform_counts[name] += _gave(record, name)
+        platform_counts["(warnings)"] += bool(record.warnings)
+        platform_counts.update(fields_given(record))
     _print_health(counts, statuses, fmt)
 
 
@@ -156,7 +124,7 @@ def _manifest_urls(manifest: Path, folder: Path) -> dict[str, str]:
 
 def _print_health(counts: dict[str, Counter[str]], statuses: Counter[tuple[str, str]], fmt: str) -> None:
     platforms = sorted(counts)
-    rows = ["(pages)", *_CHECKED_FIELDS, "(warnings)"]
+    rows = ["(pages)", *CHECKED_FIELDS, "(warnings)"]
     if fmt == "json":
         data = {p: {r: counts[p][r] for r in rows} for p in platforms}
         data["(other statuses)"] = {f"{p}/{s}": n for (p, s), n in sorted(statuses.items()) if s != "article"}
@@ -175,7 +143,7 @@ def _print_health(counts: dict[str, Counter[str]], statuses: Counter[tuple[str, 
         for p in platforms:
             n, total = counts[p][row], counts[p]["(pages)"]
             cells.append(f"{n:>{widths[p]}}" if row == "(pages)" else f"{f'{n}/{total}':>{widths[p]}}")
-        click.echo(f"{_LABELS.get(row, row):18}" + "".join(cells))
+        click.echo(f"{LABELS.get(row, row):18}" + "".join(cells))
     others = [(p, s, n) for (p, s), n in sorted(statuses.items()) if s != "article"]
     if others:
         click.echo("\nnot articles: " + ", ".join(f"{n} {s} ({p})" for p, s, n in others))

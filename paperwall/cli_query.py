@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from spiders.health import LABELS
 from storage.db import (
     alembic_config,
     current_revision,
@@ -45,6 +46,8 @@ from storage.queries import (
     article_history,
     cheapest_offer,
     distinct_values,
+    field_drops,
+    field_health,
     flat_row,
     iter_articles,
     to_csl_json,
@@ -75,6 +78,7 @@ def register(main: click.Group) -> None:
     main.add_command(articles_command)
     main.add_command(history_command)
     main.add_command(export_command)
+    main.add_command(health_command)
 
 
 # --- parameters: bad input is a one-line error, not a usage dump -----------------------
@@ -723,3 +727,76 @@ def _export(
             n += 1
         out.write("\n]\n" if n else "]\n")
     return n
+
+
+# --- paperwall health --------------------------------------------------------------------
+
+
+@click.command("health")
+@click.option("--days", type=Count(), default=7, show_default=True,
+              help="Length of the two windows compared: the last N days and the N days before.")
+@click.option("--platform", default=None, help="Only this platform (as in the record: tandf, springer, ...).")
+@click.option("--min-fetches", type=Count(), default=5, show_default=True,
+              help="Flag a platform's drops only when each window has at least this many article fetches.")
+@click.option("--drop", "points", type=Count(), default=25, show_default=True,
+              help="Flag a field whose share of article fetches fell by at least this many percentage points.")
+@click.option("--format", "fmt", type=OneOf("table", "json"), default="table", show_default=True,
+              help="table for reading; json for scripts and monitoring.")
+@click.option("--fail-on-drop", is_flag=True, help="Exit with status 2 when a field dropped (for cron and alerts).")
+@db_option
+def health_command(
+    days: int, platform: str | None, min_fetches: int, points: int, fmt: str, fail_on_drop: bool, db_url: str | None
+) -> None:
+    """Show which fields each platform's article pages gave in recent crawls,
+    against the days before, and flag the fields that stopped coming.
+
+    A publisher's redesign that breaks a selector shows here first: a page
+    that shows nothing never blanks a stored value, so the database keeps
+    the last price or count it read.  Each article fetch records the fields
+    its page gave; `paperwall check-corpus` counts the same fields over
+    saved pages.
+
+    \b
+    Example:
+        paperwall health                       # last 7 days against the 7 before
+        paperwall health --days 1 --platform tandf
+        paperwall health --fail-on-drop --format json   # in a cron job
+    """
+    with open_db(db_url) as engine:
+        health = field_health(engine, days=days, platform=platform)
+    drops = field_drops(health, min_fetches=min_fetches, points=points)
+    if fmt == "json":
+        click.echo(_json({"days": days, "platforms": health, "drops": drops}, indent=2))
+    else:
+        _print_field_health(health, drops, days)
+    if drops and fail_on_drop:
+        sys.exit(2)
+
+
+def _print_field_health(health: dict[str, dict[str, Any]], drops: list[dict[str, Any]], days: int) -> None:
+    if not health:
+        click.echo(f"no article fetches with recorded fields in the last {2 * days} days")
+        return
+    dropped = {(d["platform"], d["field"]) for d in drops}
+
+    def share(n: int, total: int) -> str:
+        return f"{n}/{total} ({100 * n / total:.0f}%)" if total else "-"
+
+    rows = []
+    for name, entry in health.items():
+        recent_n, before_n = entry["fetches"]
+        rows.append([name, "(article fetches)", str(recent_n), str(before_n), ""])
+        warned = entry["warnings"]
+        rows.append([name, "(with warnings)", share(warned[0], recent_n), share(warned[1], before_n), ""])
+        for field_name, (recent, before) in entry["fields"].items():
+            flag = "DROPPED" if (name, field_name) in dropped else ""
+            label = LABELS.get(field_name, field_name)
+            rows.append([name, label, share(recent, recent_n), share(before, before_n), flag])
+    click.echo(table(["platform", "field", f"last {days} d", f"{days} d before", ""], rows, right={2, 3}))
+    if drops:
+        listed = ", ".join(
+            f"{d['platform']} {d['field']} ({d['before_share']:.0f}% -> {d['recent_share']:.0f}%)" for d in drops
+        )
+        click.echo(f"\n{plural(len(drops), 'field')} dropped: {listed}")
+    else:
+        click.echo("\nno field dropped")

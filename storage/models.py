@@ -276,6 +276,12 @@ class Fetch(Base):
     last_modified: Mapped[str | None] = mapped_column(String)
     content_hash: Mapped[str | None] = mapped_column(String)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Added by 0003.  The page object that read the page (record.platform),
+    # and for an article page the fields it gave (spiders.health): a field
+    # that stops coming shows in `paperwall health`, while the stored value,
+    # which a page showing nothing never blanks, would hide it.
+    platform: Mapped[str | None] = mapped_column(String)
+    fields_given: Mapped[list[str] | None] = mapped_column(JSONType)
 
 
 class Target(Base):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, Select, bindparam, distinct, exists, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from spiders.health import CHECKED_FIELDS
 from storage.db import session_scope
 from storage.models import Article, Fetch, MetricObservation, Offer, RelatedLink, Target, UTCDateTime, as_dict
 from storage.runs import strip_doi
@@ -459,3 +460,67 @@ def _metric_summary(row: Any, i: int) -> dict[str, int | None]:
     """(articles showing metric i, their total); SUM is NUMERIC on PostgreSQL: back to int."""
     total = row[2 + 2 * i]
     return {"articles": row[1 + 2 * i], "total": None if total is None else int(total)}
+
+
+# --- selector health over recent crawls -----------------------------------------------
+
+
+def field_health(
+    engine: Engine,
+    days: int = 7,
+    now: datetime | None = None,
+    platform: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per platform, how many article fetches of the last `days` days and of
+    the `days` before gave each field (`fetches.fields_given`):
+    {platform: {"fetches": [recent, before], "warnings": [recent, before],
+    "fields": {field: [recent, before]}}}.  Fetches written before the
+    fields were recorded (schema 0003) are not counted."""
+    now = now or datetime.now(UTC)
+    split, start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    query = (
+        select(Fetch.platform, Fetch.fields_given, Fetch.warnings, Fetch.fetched_at)
+        .where(Fetch.page_status == "article", Fetch.fetched_at > start, Fetch.fetched_at <= now)
+        .execution_options(yield_per=2000)
+    )
+    if platform:
+        query = query.where(Fetch.platform == platform)
+    health: dict[str, dict[str, Any]] = {}
+    with session_scope(engine) as session:
+        for name, fields, warnings, fetched_at in session.execute(query):
+            if not name or not isinstance(fields, list):
+                continue  # JSON null: no fields recorded for this fetch
+            window = 0 if fetched_at > split else 1
+            entry = health.setdefault(name, {"fetches": [0, 0], "warnings": [0, 0], "fields": {}})
+            entry["fetches"][window] += 1
+            entry["warnings"][window] += bool(warnings)
+            for field_name in fields:
+                entry["fields"].setdefault(str(field_name), [0, 0])[window] += 1
+    order = {name: i for i, name in enumerate(CHECKED_FIELDS)}
+    for entry in health.values():  # the record's order, names it does not know last
+        entry["fields"] = dict(sorted(entry["fields"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    return dict(sorted(health.items()))
+
+
+def field_drops(
+    health: dict[str, dict[str, Any]], min_fetches: int = 5, points: int = 25
+) -> list[dict[str, Any]]:
+    """Fields whose share of a platform's article fetches fell by at least
+    `points` percentage points from the earlier window to the recent one,
+    where each window has at least `min_fetches` fetches: what a redesign
+    that breaks a selector looks like."""
+    drops = []
+    for name, entry in health.items():
+        recent_n, before_n = entry["fetches"]
+        if recent_n < min_fetches or before_n < min_fetches:
+            continue
+        for field_name, (recent, before) in entry["fields"].items():
+            recent_share, before_share = 100 * recent / recent_n, 100 * before / before_n
+            if before_share - recent_share >= points:
+                drops.append({
+                    "platform": name,
+                    "field": field_name,
+                    "recent": recent, "recent_fetches": recent_n, "recent_share": round(recent_share, 1),
+                    "before": before, "before_fetches": before_n, "before_share": round(before_share, 1),
+                })
+    return drops

@@ -28,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from spiders.health import fields_given
 from spiders.items import ArticleRecord, FetchResult, Metrics
 from storage.db import session_scope
 from storage.models import (
@@ -324,7 +325,20 @@ def _fetch_row(
         "last_modified": _str(result.last_modified),
         "content_hash": _str(result.content_hash),
         "fetched_at": now,
+        "platform": _str(rec.platform) if rec is not None else None,
+        "fields_given": _fields_given(rec),
     }
+
+
+def _fields_given(rec: ArticleRecord | None) -> list[str] | None:
+    """What an article page gave (selector health); None for other fetches."""
+    if rec is None or rec.status != "article":
+        return None
+    try:
+        return fields_given(rec)
+    except Exception as exc:  # noqa: BLE001 - a malformed record must not cost the fetch row
+        log.warning("fields of %s unreadable: %s", rec.url, exc)
+        return None
 
 
 def _str(value: Any) -> str | None:
