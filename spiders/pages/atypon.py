@@ -651,6 +651,9 @@ class AtyponArticlePage(ArticlePage):
 
     @article_field(empty=Metrics())
     def metrics(self) -> Metrics:
+        return self._shown_metrics()
+
+    def _shown_metrics(self) -> Metrics:
         metrics = Metrics()
         for key, raw in self._metric_readings():
             if getattr(metrics, key) is not None:
@@ -896,6 +899,19 @@ class AtyponArticlePage(ArticlePage):
                 if source and "metrics" not in endpoints:
                     endpoints["metrics"] = self.absolute(source) or source
         return endpoints
+
+    @classmethod
+    def metrics_from_endpoint(cls, url: str, body: bytes) -> tuple[Metrics, list[str]]:
+        """The metrics widget's HTML (`/pb/widgets/fullSideBarMetric/getResponse`,
+        `/pb/widgets/toolBarMetric/getResponse`): what the page's script puts
+        in `.sidebar-metric-container` / `.toolbar-metric-container`, the same
+        markup as the copy the page carries there, with today's figures."""
+        if not body.strip():
+            return Metrics(), []
+        from spiders.pages import make_response
+
+        page = cls(response=make_response(url, b"<html><body>" + body + b"</body></html>"))
+        return page._shown_metrics(), page._warnings()
 
     @classmethod
     def related_from_endpoint(cls, list_name: str, url: str, body: bytes) -> list[RelatedLink]:

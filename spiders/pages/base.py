@@ -1016,6 +1016,12 @@ class ArticlePage(WebPage[ArticleRecord]):
         """The links of a related list fetched from `related_endpoints()`."""
         return []
 
+    @classmethod
+    def metrics_from_endpoint(cls, url: str, body: bytes) -> tuple[Metrics, list[str]]:
+        """(metrics, warnings) of the metrics widget named by `related_endpoints()`
+        under "metrics": the figures a visitor sees once the page has loaded."""
+        return Metrics(), []
+
     @field
     def warnings(self) -> list[str]:
         # Every other field first: their problems are what this reports

@@ -47,6 +47,9 @@ __all__ = ["LandingSpider", "parse_target", "read_page", "read_targets"]
 # RobotsTxtMiddleware drops disallowed ones (Science and ACM disallow
 # /pb/widgets): the list then stays pending.  T&F pages name no URL.
 RELATED_LIST_NAMES = frozenset(("people_also_read", "recommended", "cited_by", "similar"))
+# The metrics widget a page names the same way: its figures replace the
+# copy the page was served with (`_merge_metrics`).
+METRICS_ENDPOINT = "metrics"
 
 
 def read_page(url: str, body: bytes, headers: Any = None, status: int = 200) -> tuple[ArticleRecord, Any]:
@@ -282,13 +285,17 @@ class LandingSpider(scrapy.Spider):
     # --- related-list endpoints ----------------------------------------------------
 
     def related_requests(self, response: Response, result: FetchResult, page: Any) -> Iterator[scrapy.Request]:
-        """Requests for the related lists this page loads from other URLs.
-        Never sets ``dont_obey_robotstxt``."""
+        """Requests for the related lists and the metrics widget this page
+        loads from other URLs.  Never sets ``dont_obey_robotstxt``."""
         record = result.record
         if page is None or record is None or record.status != "article":
             return
         try:
-            endpoints = {k: v for k, v in page.related_endpoints().items() if k in RELATED_LIST_NAMES and v}
+            endpoints = {
+                k: v
+                for k, v in page.related_endpoints().items()
+                if v and (k in RELATED_LIST_NAMES or k == METRICS_ENDPOINT)
+            }
         except Exception:  # noqa: BLE001 - the page itself was read; its lists can wait
             self.logger.exception("related endpoints of %s unreadable", response.url)
             return
@@ -305,14 +312,19 @@ class LandingSpider(scrapy.Spider):
             )
 
     def parse_related(self, response: Response) -> Iterator[FetchResult]:
-        """An endpoint's answer: its links become the record's list."""
+        """An endpoint's answer: its links become the record's list, or its
+        figures the record's metrics."""
         state, name = response.meta["related_of"], response.meta["related_list"]
         links = None
         if response.status == 200:
             try:
-                links = state["page_cls"].related_from_endpoint(name, response.url, response.body)
+                if name == METRICS_ENDPOINT:
+                    metrics, warnings = state["page_cls"].metrics_from_endpoint(response.url, response.body)
+                    _merge_metrics(state["result"].record, metrics, warnings)
+                else:
+                    links = state["page_cls"].related_from_endpoint(name, response.url, response.body)
             except Exception:  # noqa: BLE001 - keep the list pending rather than lose the page
-                self.logger.exception("related list %s at %s unreadable", name, response.url)
+                self.logger.exception("%s at %s unreadable", name, response.url)
         yield from self.related_done(state, name, links)
 
     def related_done(self, state: dict[str, Any], name: str, links: list[Any] | None) -> Iterator[FetchResult]:
@@ -325,6 +337,17 @@ class LandingSpider(scrapy.Spider):
         state["waiting"].discard(name)
         if not state["waiting"]:
             yield state["result"]
+
+
+def _merge_metrics(record: Any, shown: Any, warnings: list[str]) -> None:
+    """The metrics widget's figures are what a visitor sees once the page's
+    script has run: each figure it gives replaces the page's served copy; one
+    it does not give (no data yet, "17k") keeps what the page showed."""
+    for key in ("views", "citations", "altmetric", "downloads"):
+        value = getattr(shown, key)
+        if value is not None:
+            setattr(record.metrics, key, value)
+    record.warnings += [w for w in warnings if w not in record.warnings]
 
 
 def _read_state(

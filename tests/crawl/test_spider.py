@@ -171,6 +171,61 @@ def test_related_endpoint_refused_by_robots_keeps_what_the_page_showed() -> None
                                                                              "10.5555/pnas.2699990003"]
 
 
+PNAS_PURCHASE = REPO / "tests/fixtures/spiders.pages.atypon.PnasArticlePage/pnas-purchase/inputs/HttpResponse-body.html"
+PNAS_PURCHASE_URL = "https://www.pnas.org/doi/abs/10.5555/pnas.2599990001"
+# What /pb/widgets/fullSideBarMetric/getResponse answers: the markup the page
+# serves inside .sidebar-metric-container, with the figures of the day.
+METRICS_WIDGET = b"""<div class="sidebar-metric sidebar-metrics"><div class="sidebar-metric__content-section">
+<ul class="metrics-nav metrics-rlist"><li class="metrics-nav__item metrics-nav__item--download">
+<span class="metrics-nav__item-link metrics-nav__item-link--download" data-title="download"><span class="nav-text">Views</span></span></li>
+<li class="metrics-nav__item metrics-nav__item--citation"><span class="metrics-nav__item-link metrics-nav__item-link--citation"
+ data-title="citation"><span class="nav-text">Citations</span></span></li></ul>
+<div class="metrics-total"><div class="metrics-total__item metrics-total__item--download " title="Total Views">
+<span class="metrics-total__item-text" data-count="3104">3,104</span></div>
+<div class="metrics-total__item metrics-total__item--citation " title="Total Citations">
+<span class="metrics-total__item-text" data-count="4">4</span></div></div></div></div>"""
+
+
+def pnas_purchase_requests(s: LandingSpider) -> list[Any]:
+    request = Request(PNAS_PURCHASE_URL, meta={"asked_url": PNAS_PURCHASE_URL, "target": PNAS_PURCHASE_URL})
+    response = HtmlResponse(PNAS_PURCHASE_URL, body=PNAS_PURCHASE.read_bytes(), request=request,
+                            headers={"Content-Type": "text/html; charset=UTF-8"})
+    return list(s.parse(response))
+
+
+def test_metrics_widget_gives_the_figures_a_visitor_sees() -> None:
+    """The page was served with 2,871 views and no citation data; its metrics
+    widget, as the page's script loads it, has today's figures."""
+    s = spider(urls=PNAS_PURCHASE_URL)
+    (req,) = pnas_purchase_requests(s)
+    assert req.url.startswith("https://www.pnas.org/pb/widgets/fullSideBarMetric/getResponse?")
+    assert req.callback == s.parse_related and not req.meta.get("dont_obey_robotstxt")
+    (result,) = list(s.parse_related(HtmlResponse(req.url, body=METRICS_WIDGET, request=req)))
+    assert (result.record.metrics.views, result.record.metrics.citations) == (3104, 4)
+    assert result.record.metrics.altmetric == 17  # the widget has no badge: the page's stays
+
+
+def test_metrics_widget_without_figures_keeps_what_the_page_showed() -> None:
+    for body, status in [(b"", 200), (METRICS_WIDGET.replace(b"3,104", b"3.1k"), 200), (METRICS_WIDGET, 500)]:
+        s = spider(urls=PNAS_PURCHASE_URL)
+        (req,) = pnas_purchase_requests(s)
+        (result,) = list(s.parse_related(HtmlResponse(req.url, body=body, status=status, request=req)))
+        metrics = result.record.metrics
+        assert metrics.views == 2871 and metrics.altmetric == 17, body[:20]
+        if b"3.1k" in body:
+            assert metrics.citations == 4
+            assert any("'3.1k' is not an exact number" in w for w in result.record.warnings)
+        else:
+            assert metrics.citations is None
+    # Refused by robots.txt (Science and ACM disallow /pb/widgets): the page's figures.
+    s = spider(urls=PNAS_PURCHASE_URL)
+    (req,) = pnas_purchase_requests(s)
+    failure = Failure(IgnoreRequest("Forbidden by robots.txt"))
+    failure.request = req  # type: ignore[attr-defined]
+    (result,) = list(s.on_error(failure))
+    assert (result.record.metrics.views, result.record.metrics.citations) == (2871, None)
+
+
 def test_no_related_requests_for_pages_that_name_no_endpoint() -> None:
     s = spider(urls=DOI)
     out = list(s.parse(landing_response(render.render_article(DOI) or b"")))
