@@ -94,6 +94,9 @@ _TAGGED = ("meta", "script", "link", "h1", "footer")
 _ALL_IDS = etree.XPath("/descendant::*/@id")
 _BY_ID = etree.XPath("id($id)")
 _HAS_SPACE = re.compile(r"\s")
+# Literatum's page type in pbContext: "Article/Chapter View" on article pages.
+_PB_PAGE_TYPE = re.compile(r"(?:^|;)\s*page:string:([^;]+)")
+_PB_ARTICLE_PAGE = re.compile(r"article|chapter", re.IGNORECASE)
 _HTML_PARSERS: dict[tuple[str, bool], etree.HTMLParser] = {}
 _ABSTRACT_BLOCK_TAGS = frozenset(("div", "section", "article", "blockquote", "td"))
 _NOT_THE_ABSTRACT = frozenset((
@@ -666,12 +669,23 @@ class ArticlePage(WebPage[ArticleRecord]):
             return True
         return bool(self.scholarly)
 
+    def names_another_page_type(self) -> bool:
+        """The site's own page-type marker says this is no article page:
+        Literatum's pbContext ("page:string:Table of Contents" on an issue's
+        contents, which carries og:type "article" and an <h1> all the same)."""
+        for context in self.meta.get("pbcontext", []):
+            found = _PB_PAGE_TYPE.search(context)
+            if found and not _PB_ARTICLE_PAGE.search(found.group(1)):
+                return True
+        return False
+
     @article_field(empty="not_article", gate=False)
     def status(self) -> str:
         status = classify_mod.classify(
             self.sel,
             self.response.status or 200,
-            is_article=self.has_article_markup() or self.has_article_metadata(),
+            is_article=not self.names_another_page_type()
+            and (self.has_article_markup() or self.has_article_metadata()),
         )
         self.__dict__["_status"] = status
         return status
