@@ -97,6 +97,9 @@ class StoragePipeline:
     async def close_spider(self) -> None:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
+        # Pages the spider still holds for their widgets: written as they showed.
+        for result in getattr(self.crawler.spider, "held_results", list)():
+            self.process_item(result)
         await maybe_deferred_to_future(self.flush())
         assert self.engine is not None
         if self.own_run and self.run_id is not None:

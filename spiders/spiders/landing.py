@@ -117,6 +117,8 @@ class LandingSpider(scrapy.Spider):
         # Read by DomainBackoffMiddleware; filled from the database in start().
         self.domain_gate = DomainGate()
         self.validators: dict[str, tuple[str | None, str | None]] = {}
+        # Page results waiting for their widgets (`related_requests`), by id.
+        self._held: dict[int, dict[str, Any]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> LandingSpider:
@@ -302,12 +304,16 @@ class LandingSpider(scrapy.Spider):
         if not endpoints:
             return
         state = {"result": result, "page_cls": type(page), "waiting": set(endpoints)}
+        self._held[id(state)] = state
         for name, url in endpoints.items():
             yield response.follow(
                 url,
                 callback=self.parse_related,
                 errback=self.on_error,
                 priority=1,  # finish a page's lists before new pages
+                # A page fetched twice in one crawl names the same widget URL:
+                # a filtered duplicate would get no callback and hold its page forever.
+                dont_filter=True,
                 meta={"related_of": state, "related_list": name},
             )
 
@@ -335,8 +341,17 @@ class LandingSpider(scrapy.Spider):
             record.related = [r for r in record.related if r.list != name] + links
             record.related_pending = [p for p in record.related_pending if p != name]
         state["waiting"].discard(name)
-        if not state["waiting"]:
+        if not state["waiting"] and self._held.pop(id(state), None) is not None:
             yield state["result"]
+
+    def held_results(self) -> list[FetchResult]:
+        """The results of pages still waiting for a widget when the crawl
+        closes (a time limit, a signal): queued requests are dropped then, with
+        no callback.  StoragePipeline takes them as the pages showed them,
+        their widget lists still pending, before its last write."""
+        held = [state["result"] for state in self._held.values()]
+        self._held.clear()
+        return held
 
 
 def _merge_metrics(record: Any, shown: Any, warnings: list[str]) -> None:

@@ -230,3 +230,14 @@ def test_no_related_requests_for_pages_that_name_no_endpoint() -> None:
     s = spider(urls=DOI)
     out = list(s.parse(landing_response(render.render_article(DOI) or b"")))
     assert len(out) == 1
+
+
+def test_held_pages_are_released_once() -> None:
+    s = spider(urls=PNAS_PURCHASE_URL)
+    (req,) = pnas_purchase_requests(s)
+    assert req.dont_filter  # the same page twice in a crawl names the same widget URL
+    (held,) = s.held_results()  # the crawl closes before the widget answers
+    assert held.record.metrics.views == 2871
+    assert s.held_results() == []
+    # A late answer hands nothing on a second time.
+    assert list(s.parse_related(HtmlResponse(req.url, body=METRICS_WIDGET, request=req))) == []
