@@ -282,7 +282,8 @@ def drop_queued(crawler: Crawler, domain: str, reason: str) -> int:
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
-    """Scrapy's RobotsTxtMiddleware, safe for many requests waiting on one robots.txt.
+    """Scrapy's RobotsTxtMiddleware, safe for many requests waiting on one
+    robots.txt, and reading an unreachable robots.txt as RFC 9309 says.
 
     While a site's robots.txt downloads, Scrapy parks every other request to
     the site on one shared Deferred and awaits it with `asFuture()`.  Each
@@ -292,7 +293,36 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     would fetch disallowed ones.  Here each waiter gets its own branch of the
     shared Deferred, which passes the result on untouched, and reads the
     parser Scrapy stored before firing it.
+
+    A robots.txt that answers 5xx (after retries) or cannot be fetched at
+    all (refused, DNS, timeout) is "unreachable": RFC 9309 (2.3.1.4) says
+    to assume complete disallow, and the revalidation step does so too.
+    Scrapy reads the 5xx error page as rules (usually none: allow all) and
+    a network error as no robots.txt (allow all).  A 4xx still means no
+    rules.  Nothing of such a site is fetched in this crawl; its targets
+    get a fetch row saying why, and stay due.
     """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._unreachable: dict[str, str] = {}  # netloc -> why
+
+    async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._unreachable[netloc] = f"HTTP {response.status}"
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._unreachable[netloc] = f"{type(exc).__name__}: {exc}"
+        super()._robots_error(exc, netloc)
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        reason = self._unreachable.get(urlparse_cached(request).netloc)
+        if reason is not None:
+            self._stats.inc_value("robotstxt/unreachable")
+            raise IgnoreRequest(f"robots.txt unreachable ({reason}): nothing of the site is fetched (RFC 9309)")
+        super().process_request_2(rp, request)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc

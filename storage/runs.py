@@ -563,6 +563,11 @@ def error_kind(
         return "skipped"
     if error:
         text = error.lower()
+        if "robots.txt unreachable" in text:
+            # The site did not answer: say how (a refused connection, DNS, a
+            # timeout), which is what the trouble is; else a robots.txt 5xx.
+            network = [kind for kind, needles in _ERROR_KINDS[2:5] if any(n in text for n in needles)]
+            return network[0] if network else "robots"
         for kind, needles in _ERROR_KINDS:
             if any(n in text for n in needles):
                 return kind
