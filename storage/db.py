@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,10 +83,28 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(engine: Engine, write: bool = False) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any exception."""
+    """One transaction: commit on success, roll back on any exception.
+    `write`: a write transaction, one at a time per database (see below)."""
     bind = writer_engine(engine) if write else engine
     with make_sessionmaker(bind)() as session, session.begin():
+        if write and engine.dialect.name == "postgresql":
+            _one_writer_at_a_time(session)
         yield session
+
+
+# Writers on PostgreSQL queue on one transaction-level advisory lock, as
+# SQLite's BEGIN IMMEDIATE queues them on the database's write lock.  Two
+# crawls storing the same article at once (Scrapyd nodes sharing one
+# database, a scheduled and a manual crawl) would otherwise both insert it
+# (one write failing) or both open the same offer (a duplicate row).  Write
+# transactions are short batches; readers never wait.
+PG_WRITE_LOCK = 0x7061706572  # "paper"
+
+
+def _one_writer_at_a_time(session: Session) -> None:
+    # The same bound as SQLite's busy_timeout: a stuck writer is an error, not a hang.
+    session.execute(text(f"SET LOCAL lock_timeout = '{SQLITE_BUSY_TIMEOUT_MS}ms'"))
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_WRITE_LOCK})
 
 
 if TYPE_CHECKING:

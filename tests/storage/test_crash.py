@@ -134,3 +134,29 @@ def test_concurrent_writers_wait_for_each_other(engine: Engine) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert list(pool.map(writer, (1000, 2000))) == [60, 60]
     assert count(engine, "articles") == count(engine, "fetches") == 120
+
+
+def test_concurrent_writers_of_the_same_article_keep_one_history(engine: Engine) -> None:
+    """Two crawls (two Scrapyd nodes on one PostgreSQL, or a scheduled crawl
+    and a manual one) store the same pages at the same moment: every page is
+    stored, and there is still one article, one open offer per offer and one
+    metric row per change."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    rounds = 12
+    start = [threading.Barrier(2) for _ in range(rounds)]
+
+    def crawl(node: int) -> int:
+        errors = 0
+        for r in range(rounds):
+            start[r].wait()
+            errors += write_batch(engine, [result(record(f"10.5555/same.{r}"), day=r)]).errors
+        return errors
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(crawl, (1, 2))) == [0, 0]
+    assert count(engine, "fetches") == 2 * rounds
+    assert count(engine, "articles") == rounds
+    assert count(engine, "offers") == rounds * len(record().offers)
+    assert count(engine, "metric_observations") == rounds
