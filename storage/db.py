@@ -58,8 +58,9 @@ def _tune_sqlite(engine: Engine) -> None:
         # SAVEPOINT; switch it off and emit BEGIN ourselves (below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")  # readers never block the crawl
+        # First: switching a new file to WAL needs its lock, and may have to wait for it.
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")  # readers never block the crawl
         cur.execute("PRAGMA foreign_keys=ON")  # SQLite ignores FKs unless asked
         cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster
         cur.close()
@@ -99,6 +100,7 @@ def session_scope(engine: Engine, write: bool = False) -> Iterator[Session]:
 # (one write failing) or both open the same offer (a duplicate row).  Write
 # transactions are short batches; readers never wait.
 PG_WRITE_LOCK = 0x7061706572  # "paper"
+PG_MIGRATE_LOCK = PG_WRITE_LOCK + 1
 
 
 def _one_writer_at_a_time(session: Session) -> None:
@@ -134,7 +136,12 @@ def upgrade(url_or_engine: str | URL | Engine | None = None, revision: str = "he
 
     try:
         cfg = alembic_config()
-        with engine.begin() as conn:
+        # Processes starting together on a new database (Scrapyd nodes, a
+        # scheduler and a crawl) all call this: one migrates while the others
+        # wait for its commit, then find the schema at its head.
+        with writer_engine(engine).begin() as conn:  # BEGIN IMMEDIATE on SQLite
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATE_LOCK})
             cfg.attributes["connection"] = conn  # env.py runs on this connection
             command.upgrade(cfg, revision)
     finally:

@@ -58,3 +58,34 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     assert not (TABLES | VIEWS) & set(insp.get_table_names() + insp.get_view_names())
     upgrade(engine)
     assert set(inspect(engine).get_view_names()) == VIEWS
+
+
+def test_processes_starting_together_migrate_once(empty_db_url: str) -> None:
+    """Crawls started at once on a new database (Scrapyd nodes, a scheduler
+    and a manual crawl) each run `upgrade`: one migrates, the others wait
+    and find the schema at its head."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    at = time.time() + 2.0  # every process starts migrating at this moment
+    script = (
+        "import sys, time\n"
+        "from storage.db import upgrade\n"
+        f"time.sleep(max(0.0, {at} - time.time()))\n"
+        "upgrade(sys.argv[1])\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, empty_db_url], cwd=root,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outcomes = [(p.wait(timeout=120), p.stderr.read()[-2000:] if p.stderr else "") for p in procs]
+    assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+    engine = make_engine(empty_db_url)
+    try:
+        assert current_revision(engine) == _head()
+    finally:
+        engine.dispose()
