@@ -62,6 +62,12 @@ def test_parse_count(text: str, expected: int | None) -> None:
         ("Apr 2013", None),
         ("2013", None),
         ("soon", None),
+        # Numbers only: read when the day cannot be the month, else no date.
+        ("13/03/2020", "2020-03-13"),
+        ("03/13/2020", "2020-03-13"),
+        ("05.05.2020", "2020-05-05"),
+        ("03/12/2020", None),
+        ("03.12.2020", None),
     ],
 )
 def test_parse_date(text: str, expected: str | None) -> None:

@@ -77,6 +77,8 @@ _YEAR_ONLY = re.compile(r"^\d{4}$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2}) ([A-Za-z]{3,9})\.? (\d{4})$")
 # "November 15 1997", "Jan. 3, 2011": the US order, also read without dateutil.
 _SLASHED_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+# "03/12/2020", "03.12.2020": 3 December or March 12, by the site's country.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$")
 _MONTH_NAMES = frozenset(
     "january february march april may june july august september october november december"
@@ -91,7 +93,8 @@ def parse_date(text: str | None) -> str | None:
     """A full calendar date as 'YYYY-MM-DD', or None when the text has no full date.
 
     '24 Apr 2013', '2013/04/24', '2013-04-24T10:00:00Z' all work; '2013' or
-    'Apr 2013' give None rather than an invented day.
+    'Apr 2013' give None rather than an invented day, and '03/12/2020' None
+    rather than a guess at which number is the month ('13/03/2020' is read).
     """
     text = clean(text)
     if not text:
@@ -122,6 +125,9 @@ def parse_date(text: str | None) -> str | None:
             return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
         except ValueError:
             return None
+    m = _NUMERIC_DATE.match(text)
+    if m and int(m[1]) <= 12 and int(m[2]) <= 12 and int(m[1]) != int(m[2]):
+        return None  # day and month could be either way round: a guess would be a wrong date
     try:
         # Parsing with two different defaults exposes fields the text lacks.
         a = date_parser.parse(text, default=_DEFAULT_A, fuzzy=False)
