@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///./paperwall.db"
@@ -106,7 +106,12 @@ PG_MIGRATE_LOCK = PG_WRITE_LOCK + 1
 def _one_writer_at_a_time(session: Session) -> None:
     # The same bound as SQLite's busy_timeout: a stuck writer is an error, not a hang.
     session.execute(text(f"SET LOCAL lock_timeout = '{SQLITE_BUSY_TIMEOUT_MS}ms'"))
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_WRITE_LOCK})
+    _pg_lock(session, PG_WRITE_LOCK)
+
+
+def _pg_lock(executor: Session | Connection, key: int) -> None:
+    """A PostgreSQL advisory lock held until the transaction ends."""
+    executor.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 if TYPE_CHECKING:
@@ -141,7 +146,7 @@ def upgrade(url_or_engine: str | URL | Engine | None = None, revision: str = "he
         # wait for its commit, then find the schema at its head.
         with writer_engine(engine).begin() as conn:  # BEGIN IMMEDIATE on SQLite
             if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATE_LOCK})
+                _pg_lock(conn, PG_MIGRATE_LOCK)
             cfg.attributes["connection"] = conn  # env.py runs on this connection
             command.upgrade(cfg, revision)
     finally:

@@ -547,6 +547,7 @@ _ERROR_KINDS = (
     ("extraction", ("extraction failed",)),
     ("write", ("write failed", "fetch row failed", "unreadable fetched_at")),
 )
+_NETWORK_KINDS = frozenset(("timeout", "dns", "connection"))
 
 
 def error_kind(
@@ -566,7 +567,9 @@ def error_kind(
         if "robots.txt unreachable" in text:
             # The site did not answer: say how (a refused connection, DNS, a
             # timeout), which is what the trouble is; else a robots.txt 5xx.
-            network = [kind for kind, needles in _ERROR_KINDS[2:5] if any(n in text for n in needles)]
+            network = [
+                kind for kind, needles in _ERROR_KINDS if kind in _NETWORK_KINDS and any(n in text for n in needles)
+            ]
             return network[0] if network else "robots"
         for kind, needles in _ERROR_KINDS:
             if any(n in text for n in needles):

@@ -208,7 +208,7 @@ def field_reader(cls: type, name: str) -> Callable[[Any], Any] | None:
     which no page object here defines (tests/test_page_fields.py checks).
     None when the field has processors: read it through the descriptor."""
     info = get_fields_dict(cls).get(name)
-    if info is None or info.out is not None or hasattr(cls, "Processors"):
+    if info is None or info.out is not None or _has_processors(cls):
         return None
     return getattr(inspect.getattr_static(cls, name, None), "original_method", None)
 

@@ -28,6 +28,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
+import attrs
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -358,8 +359,7 @@ def _merge_metrics(record: Any, shown: Any, warnings: list[str]) -> None:
     """The metrics widget's figures are what a visitor sees once the page's
     script has run: each figure it gives replaces the page's served copy; one
     it does not give (no data yet, "17k") keeps what the page showed."""
-    for key in ("views", "citations", "altmetric", "downloads"):
-        value = getattr(shown, key)
+    for key, value in attrs.asdict(shown).items():
         if value is not None:
             setattr(record.metrics, key, value)
     record.warnings += [w for w in warnings if w not in record.warnings]

@@ -4,9 +4,6 @@ everything", one that answers 4xx means "no rules".  A local server on
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,58 +11,33 @@ import pytest
 from paperwall.demo import render
 from storage.runs import error_kind
 from tests.crawl.conftest import rows, scrapy_crawl
+from tests.local_site import LocalSite
 
 DOI = "10.5555/pwim.2023.2170001"
 
 
-class _Site(http.server.ThreadingHTTPServer):
-    robots_status: int
-    requested: list[str]
+def _site(robots_status: int) -> LocalSite:
+    def answer(path: str) -> tuple[int, dict[str, str], bytes]:
+        if path == "/robots.txt":
+            body = b"User-agent: *\nAllow: /\n" if robots_status == 200 else b"<h1>unavailable</h1>"
+            return robots_status, {"Content-Type": "text/plain"}, body
+        if path == f"/doi/full/{DOI}":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, render.render_article(DOI) or b""
+        return 404, {"Content-Type": "text/plain"}, b"not here"
+
+    return LocalSite(answer)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Site
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self.server.requested.append(self.path)
-        if self.path == "/robots.txt":
-            status = self.server.robots_status
-            body, kind = (b"User-agent: *\nAllow: /\n" if status == 200 else b"<h1>unavailable</h1>"), "text/plain"
-        elif self.path == f"/doi/full/{DOI}":
-            status, body, kind = 200, render.render_article(DOI) or b"", "text/html; charset=utf-8"
-        else:
-            status, body, kind = 404, b"not here", "text/plain"
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def site() -> Iterator[_Site]:
-    server = _Site(("127.0.0.1", 0), _Handler)
-    server.requested = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def _crawl(site: _Site, db: Path, robots_status: int) -> str:
-    site.robots_status = robots_status
-    url = f"http://127.0.0.1:{site.server_address[1]}/doi/full/{DOI}"
+def _crawl(site: LocalSite, db: Path) -> str:
+    url = f"{site.url}/doi/full/{DOI}"
     scrapy_crawl([url], db, {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1})
     return url
 
 
-def test_a_robots_txt_answering_5xx_means_nothing_is_fetched(site: _Site, tmp_path: Path) -> None:
+def test_a_robots_txt_answering_5xx_means_nothing_is_fetched(tmp_path: Path) -> None:
     db = tmp_path / "r503.db"
-    url = _crawl(site, db, 503)
+    with _site(503) as site:
+        url = _crawl(site, db)
     assert site.requested == ["/robots.txt", "/robots.txt"]  # one retry, then no page
     ((asked, status, outcome, error),) = rows(db, "SELECT url, http_status, outcome, error FROM fetches")
     assert (asked, status, outcome) == (url, None, "error")
@@ -75,11 +47,10 @@ def test_a_robots_txt_answering_5xx_means_nothing_is_fetched(site: _Site, tmp_pa
 
 
 @pytest.mark.parametrize("robots_status", [404, 200])
-def test_a_robots_txt_answering_4xx_or_rules_lets_the_page_be_read(
-    site: _Site, tmp_path: Path, robots_status: int
-) -> None:
+def test_a_robots_txt_answering_4xx_or_rules_lets_the_page_be_read(tmp_path: Path, robots_status: int) -> None:
     db = tmp_path / f"r{robots_status}.db"
-    url = _crawl(site, db, robots_status)
+    with _site(robots_status) as site:
+        url = _crawl(site, db)
     assert site.requested == ["/robots.txt", f"/doi/full/{DOI}"]
     assert rows(db, "SELECT url, page_status, outcome FROM fetches") == [(url, "article", "new")]
 

@@ -137,9 +137,10 @@ CITED_BY_WIDGET = b"""<ol class="cited-by__list">
 </ol>"""
 
 
-def atypon_page_requests(s: LandingSpider) -> list[Any]:
-    request = Request(ATYPON_URL, meta={"asked_url": ATYPON_URL, "target": ATYPON_URL})
-    response = HtmlResponse(ATYPON_URL, body=ATYPON_PAGE.read_bytes(), request=request,
+def page_requests(s: LandingSpider, url: str = ATYPON_URL, page: Path = ATYPON_PAGE) -> list[Any]:
+    """What the spider yields for the fixture page `page` served at `url`."""
+    request = Request(url, meta={"asked_url": url, "target": url})
+    response = HtmlResponse(url, body=page.read_bytes(), request=request,
                             headers={"Content-Type": "text/html; charset=UTF-8"})
     return list(s.parse(response))
 
@@ -148,7 +149,7 @@ def test_related_endpoint_fills_the_list_before_the_result_is_handed_on() -> Non
     """A page that loads its cited-by list from a widget URL: the list is
     fetched (an ordinary request: robots.txt applies) and read into the record."""
     s = spider(urls=ATYPON_URL)
-    (req,) = atypon_page_requests(s)  # no FetchResult yet: it waits for its list
+    (req,) = page_requests(s)  # no FetchResult yet: it waits for its list
     assert req.url.startswith("https://www.pnas.org/pb/widgets/citedBy?")
     assert req.callback == s.parse_related and not req.meta.get("dont_obey_robotstxt")
     widget = HtmlResponse(req.url, body=CITED_BY_WIDGET, request=req)
@@ -161,7 +162,7 @@ def test_related_endpoint_fills_the_list_before_the_result_is_handed_on() -> Non
 
 def test_related_endpoint_refused_by_robots_keeps_what_the_page_showed() -> None:
     s = spider(urls=ATYPON_URL)
-    (req,) = atypon_page_requests(s)
+    (req,) = page_requests(s)
     failure = Failure(IgnoreRequest("Forbidden by robots.txt"))
     failure.request = req  # type: ignore[attr-defined]
     (result,) = list(s.on_error(failure))
@@ -187,10 +188,7 @@ METRICS_WIDGET = b"""<div class="sidebar-metric sidebar-metrics"><div class="sid
 
 
 def pnas_purchase_requests(s: LandingSpider) -> list[Any]:
-    request = Request(PNAS_PURCHASE_URL, meta={"asked_url": PNAS_PURCHASE_URL, "target": PNAS_PURCHASE_URL})
-    response = HtmlResponse(PNAS_PURCHASE_URL, body=PNAS_PURCHASE.read_bytes(), request=request,
-                            headers={"Content-Type": "text/html; charset=UTF-8"})
-    return list(s.parse(response))
+    return page_requests(s, PNAS_PURCHASE_URL, PNAS_PURCHASE)
 
 
 def test_metrics_widget_gives_the_figures_a_visitor_sees() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +13,7 @@ from paperwall.demo.server import DemoServer
 from scheduler.runner import absolute_db_url, crawl_env, run_schedule
 from storage.models import utcnow
 from storage.runs import backing_off
+from tests.local_site import LocalSite
 from tests.storage.factory import TABLES, count, rows, snapshot
 
 from .conftest import BlackHole, article_urls, spec
@@ -76,49 +75,30 @@ def test_crash_and_timeout_are_recorded_and_the_next_run_proceeds(
     assert recorded == [{"outcome": o, "done": True} for o in ("crashed", "timeout", "ok")]
 
 
-class TooManyRequests(http.server.BaseHTTPRequestHandler):
+def _too_many_requests(path: str) -> tuple[int, dict[str, str], bytes]:
     """Every page: 429 with Retry-After 0 (robots.txt: 404, i.e. allowed)."""
-
-    asked: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802
-        type(self).asked.append(self.path)
-        status = 404 if self.path == "/robots.txt" else 429
-        body = b"<html><head><title>Too Many Requests</title></head><body>slow down</body></html>"
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Retry-After", "0")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+    body = b"<html><head><title>Too Many Requests</title></head><body>slow down</body></html>"
+    return 404 if path == "/robots.txt" else 429, {"Content-Type": "text/html", "Retry-After": "0"}, body
 
 
 @pytest.fixture
-def busy_site() -> Iterator[str]:
-    TooManyRequests.asked = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TooManyRequests)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def busy_site() -> Iterator[LocalSite]:
+    with LocalSite(_too_many_requests) as site:
+        yield site
 
 
 def test_challenges_and_429s_send_the_domain_away(
-    engine: Engine, db_url: str, demo_server: DemoServer, busy_site: str, tmp_path: Path
+    engine: Engine, db_url: str, demo_server: DemoServer, busy_site: LocalSite, tmp_path: Path
 ) -> None:
     challenged = [f"{demo_server.url}/doi/{kind}/{CHALLENGE}?v={i}" for i in range(3) for kind in ("abs", "full")]
-    limited = [f"{busy_site}/doi/abs/10.1/{i}" for i in range(4)]
+    limited = [f"{busy_site.url}/doi/abs/10.1/{i}" for i in range(4)]
     # One request at a time with a short delay: each answer is judged before the next request leaves.
     paced = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "DOWNLOAD_DELAY": "0.2", "RANDOMIZE_DOWNLOAD_DELAY": "False"}
     s = spec("s", tmp_path, challenged + limited, settings=paced)
     first = run_schedule(db_url, s)
     assert first.outcome == "ok"
     notes = first.counts["notes"]
-    demo_domain, busy_domain = (u.split("://")[1] for u in (demo_server.url, busy_site))
+    demo_domain, busy_domain = (u.split("://")[1] for u in (demo_server.url, busy_site.url))
     assert f"domain {demo_domain} backs off until" in notes and "3 bot challenges in a row" in notes
     assert f"domain {busy_domain} backs off until" in notes and "HTTP 429" in notes
     # In the crawl itself the domains closed after 3 challenges / the first 429 that outlived its retries.
@@ -126,13 +106,13 @@ def test_challenges_and_429s_send_the_domain_away(
     assert kinds["challenge"] == 3 and kinds["rate_limited"] == 1 and kinds["skipped"] == 3 + 3
     assert first.counts["skipped"] == 6
     # Each 429 was retried (RETRY_TIMES 2) until one outlived its retries; then the rest were dropped.
-    assert 3 <= len([p for p in TooManyRequests.asked if p != "/robots.txt"]) <= 9
+    assert 3 <= len([p for p in busy_site.requested if p != "/robots.txt"]) <= 9
     assert set(backing_off(engine)) == {demo_domain, busy_domain}
 
     # The next run asks nothing of either site and says why.
-    asked = len(demo_server.requests), len(TooManyRequests.asked)
+    asked = len(demo_server.requests), len(busy_site.requested)
     second = run_schedule(db_url, s)
-    assert (len(demo_server.requests), len(TooManyRequests.asked)) == asked
+    assert (len(demo_server.requests), len(busy_site.requested)) == asked
     assert second.outcome == "ok" and second.counts["pages"] == 0
     assert f"skipped 6 targets of {demo_domain}: backing off until" in second.counts["notes"]
     assert f"skipped 4 targets of {busy_domain}" in second.counts["notes"]
