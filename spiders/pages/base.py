@@ -142,6 +142,18 @@ _CLASS_HITS: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {}
 _CLASS_HITS_LIMIT = 50_000
 
 
+# The class index's entry for blocks whose class says abstract ("abstract",
+# "article-abstract", "item abstract"): the HTML abstract's candidates, found
+# in the same walk.  The space keeps it apart from any class word.
+ABSTRACT_CLASSES = " abstract"
+
+
+def _says_abstract(value: str) -> bool:
+    if "bstract" not in value:
+        return False
+    return any(w == "abstract" or w.endswith(("-abstract", "_abstract")) for w in value.lower().split())
+
+
 def _class_hits(markers: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     hits = _CLASS_HITS.get(markers)
     if hits is None or len(hits) > _CLASS_HITS_LIMIT:
@@ -340,9 +352,7 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _class_index(self) -> dict[str, list[Any]]:
         """Class marker -> its elements, for the markers the page has."""
         markers = marker_set(type(self))
-        index: dict[str, list[Any]] = {}
-        if not markers:
-            return index
+        index: dict[str, list[Any]] = {ABSTRACT_CLASSES: []}
         # `//@class` is one cheap walk; predicates on `//*` cost several
         # times more in libxml2, and so would one query per class name.
         # Splitting every class attribute cost about as much as the walk
@@ -353,7 +363,10 @@ class ArticlePage(WebPage[ArticleRecord]):
             hits = hits_of.get(attr)
             if hits is None:
                 # str(): the "smart" string would keep its element (and the tree) alive.
-                hits = hits_of[str(attr)] = tuple(t for t in attr.split() if t in markers)
+                hits = tuple(t for t in attr.split() if t in markers)
+                if _says_abstract(attr):
+                    hits += (ABSTRACT_CLASSES,)
+                hits_of[str(attr)] = hits
             if hits:
                 element = attr.getparent()
                 for name in hits:
@@ -925,6 +938,15 @@ class ArticlePage(WebPage[ArticleRecord]):
                 return sections
         return []
 
+    def _abstract_class_blocks(self) -> list[Any]:
+        """Elements whose class says abstract, in page order: noted by the
+        class index's walk, or by a walk of their own where a page object
+        indexes classes its own way."""
+        noted = self._class_index.get(ABSTRACT_CLASSES)
+        if noted is not None:
+            return noted
+        return [attr.getparent() for attr in _ALL_CLASSES(self.sel.root) if _says_abstract(attr)]
+
     def _sections_of_markup(self, value: str) -> list[AbstractSection]:
         """citation_abstract with HTML in it ("<h3>Background</h3><p>...</p>")."""
         try:
@@ -939,15 +961,9 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _html_abstract_sections(self) -> list[AbstractSection]:
         """The page's own abstract block: the first `div`/`section` whose class
         says abstract ("abstract", "article-abstract", "item abstract") and
-        that holds an abstract's worth of text.  One walk over the class
-        attributes, run only when the metadata is not enough."""
-        for attr in _ALL_CLASSES(self.sel.root):
-            if "bstract" not in attr:
-                continue
-            words = [w.lower() for w in attr.split()]
-            if not any(w == "abstract" or w.endswith(("-abstract", "_abstract")) for w in words):
-                continue
-            block = attr.getparent()
+        that holds an abstract's worth of text.  Run only when the metadata is
+        not enough."""
+        for block in self._abstract_class_blocks():
             if block.tag not in _ABSTRACT_BLOCK_TAGS:
                 continue
             sections = self.sections_of(block)

@@ -1,0 +1,59 @@
+"""The abstract read from the page's own markup, when no metadata carries
+it: the first block whose class says abstract and that holds an abstract's
+worth of text.  Page objects that index classes their own way (Springer,
+ScienceDirect) find it too."""
+
+from __future__ import annotations
+
+import pytest
+
+from spiders.pages import extract
+
+TEXT = "We measure the thing twice and find that it is the same both times, within the errors."
+
+
+def page(body: str) -> bytes:
+    return (
+        '<html><head><meta name="citation_title" content="A study">'
+        '<meta name="citation_doi" content="10.5555/abc"></head>'
+        f"<body><h1>A study</h1>{body}</body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("classes", ["abstract", "article-abstract", "item abstract", "hlFld_Abstract abstractSection"])
+def test_a_block_whose_class_says_abstract_is_the_abstract(classes: str) -> None:
+    record = extract("https://journals.example.org/doi/10.5555/abc", page(f'<div class="{classes}"><p>{TEXT}</p></div>'))
+    assert record.abstract == TEXT
+
+
+def test_words_that_only_contain_abstract_do_not_count() -> None:
+    body = page(f'<div class="abstracts-menu"><p>{TEXT}</p></div><div class="nonabstract"><p>{TEXT}</p></div>')
+    assert extract("https://journals.example.org/doi/10.5555/abc", body).abstract is None
+
+
+def test_highlights_beside_the_abstract_are_passed_over() -> None:
+    body = page(
+        '<div class="abstract author-highlights"><h2>Highlights</h2><p>Short points made about the study here, '
+        "enough text to count as an abstract if it were one.</p></div>"
+        f'<div class="abstract author"><h2>Abstract</h2><p>{TEXT}</p></div>'
+    )
+    record = extract("https://journals.example.org/doi/10.5555/abc", body)
+    assert record.abstract == TEXT  # its own "Abstract" heading is not part of it
+
+
+def test_a_short_or_inline_block_is_not_the_abstract() -> None:
+    body = page('<span class="abstract">Abstract</span><div class="abstract"><p>Too short.</p></div>')
+    assert extract("https://journals.example.org/doi/10.5555/abc", body).abstract is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://link.springer.com/article/10.1007/s00000-000-0000-0",
+        "https://www.sciencedirect.com/science/article/pii/S0000000000000000",
+    ],
+)
+def test_page_objects_with_their_own_class_index_find_it_too(url: str) -> None:
+    body = page(f'<section class="Abstract"><div class="abstract"><p>{TEXT}</p></div></section>')
+    record = extract(url, body)
+    assert record.abstract == TEXT
