@@ -10,9 +10,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from w3lib.encoding import html_body_declared_encoding
 
 from spiders.items import OFFER_KINDS, RELATED_LISTS, STATUSES
 from spiders.pages import extract
+from spiders.pages.base import meta_declared_encoding
 
 FIXTURES = sorted(Path(__file__).parent.glob("fixtures/*/*/inputs/HttpResponse-body.html"))
 BODIES = [p.read_bytes() for p in FIXTURES]
@@ -95,3 +97,19 @@ def test_header_charset_wins_over_meta() -> None:
 def test_meta_charset_decides_without_header() -> None:
     html = '<html><head><meta charset="windows-1252"><meta name="citation_title" content="Møller – Plesset"></head></html>'
     assert extract(URLS[1], html.encode("cp1252")).title == "Møller – Plesset"
+
+
+_HEAD_PARTS = [
+    '<meta charset="utf-8">', "<meta charset='windows-1252'>", '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">',
+    '<meta content="charset=koi8-r">', '<meta name="x" content="a>b" charset="shift_jis">', '<?xml version="1.0" encoding="euc-jp"?>',
+    "<!-- <meta charset=\"big5\"> -->", "<!-- unclosed ", "<script>var charset = 'gbk';</script>", "<body>", "<title>t</title>",
+    '<meta name="citation_title" content="Caf\u00e9">', " " * 700, "<meta charset=>", "<META CHARSET=UTF-16>",
+]
+
+
+@given(st.lists(st.sampled_from(_HEAD_PARTS), max_size=12))
+def test_meta_declared_encoding_is_w3libs_scan(parts: list[str]) -> None:
+    """The shortcut over the first tag that may declare finds what w3lib's
+    scan of the first 4 KB finds, whatever comes before or after it."""
+    body = "".join(parts).encode("utf-8")
+    assert meta_declared_encoding(body) == html_body_declared_encoding(body)

@@ -27,6 +27,7 @@ from extruct.jsonld import JsonLdExtractor
 from parsel import Selector
 from web_poet import WebPage, field
 from web_poet.fields import get_fields_dict
+from w3lib.encoding import html_body_declared_encoding
 
 from spiders.items import (
     AbstractSection,
@@ -338,7 +339,7 @@ class ArticlePage(WebPage[ArticleRecord]):
             response._encoding
             or response.body.bom_encoding()
             or response.headers.declared_encoding()
-            or response.body.declared_encoding()
+            or meta_declared_encoding(response.body)
         )
         if declared:
             return declared
@@ -1085,6 +1086,25 @@ def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) ->
             out.append(" ")
     if tail and el.tail:
         out.append(el.tail)
+
+
+def meta_declared_encoding(body: bytes) -> str | None:
+    """What w3lib's scan of the first 4 KB finds (a meta charset, or an XML
+    declaration), read first over the markup up to the end of the first tag
+    that spells "charset" or "<?xml": its regex costs ~30 us over 4 KB, and
+    pages declare in their first few hundred bytes.  A page that spells
+    neither declares nothing."""
+    chunk = body[:4096]
+    low = chunk.lower()
+    starts = [i for i in (low.find(b"charset"), low.find(b"<?xml")) if i >= 0]
+    if not starts:
+        return None
+    end = low.find(b">", min(starts))
+    if end >= 0:
+        found = html_body_declared_encoding(chunk[: end + 1])
+        if found:
+            return found
+    return html_body_declared_encoding(chunk)
 
 
 def _parse_html(body: bytes, encoding: str | None, collect_ids: bool = False) -> Any:
