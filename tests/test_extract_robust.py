@@ -104,9 +104,12 @@ _HEAD_PARTS = [
     '<meta content="charset=koi8-r">', '<meta name="x" content="a>b" charset="shift_jis">', '<?xml version="1.0" encoding="euc-jp"?>',
     "<!-- <meta charset=\"big5\"> -->", "<!-- unclosed ", "<script>var charset = 'gbk';</script>", "<body>", "<title>t</title>",
     '<meta name="citation_title" content="Caf\u00e9">', " " * 700, "<meta charset=>", "<META CHARSET=UTF-16>",
+    '<meta name="d" content="<!-- x">', "-->", "<!--[if IE 9]><html><![endif]-->", "<meta\tcharset=latin-1>",
+    '<meta name="description" content="on charset detection">', "<metadata charset=utf-8>", "<body class='charset'>",
 ]
 
 
+@settings(max_examples=500)
 @given(st.lists(st.sampled_from(_HEAD_PARTS), max_size=12))
 def test_meta_declared_encoding_is_w3libs_scan(parts: list[str]) -> None:
     """The shortcut over the first tag that may declare finds what w3lib's

@@ -1090,20 +1090,27 @@ def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) ->
 
 def meta_declared_encoding(body: bytes) -> str | None:
     """What w3lib's scan of the first 4 KB finds (a meta charset, or an XML
-    declaration), read first over the markup up to the end of the first tag
-    that spells "charset" or "<?xml": its regex costs ~30 us over 4 KB, and
-    pages declare in their first few hundred bytes.  A page that spells
-    neither declares nothing."""
+    declaration), with a shortcut: its regex costs ~30 us over 4 KB, and
+    pages declare in one early tag.  A page that spells neither "charset"
+    nor "<?xml" declares nothing; when the first to spell one is a <meta>
+    with only closed comments, and no <body>, before it, that tag alone is
+    read.  Anything else gets the whole scan."""
     chunk = body[:4096]
     low = chunk.lower()
-    starts = [i for i in (low.find(b"charset"), low.find(b"<?xml")) if i >= 0]
-    if not starts:
+    at = low.find(b"charset")
+    xml = low.find(b"<?xml", 0, at if at >= 0 else len(low))
+    if xml >= 0:
+        at = xml
+    elif at < 0:
         return None
-    end = low.find(b">", min(starts))
-    if end >= 0:
-        found = html_body_declared_encoding(chunk[: end + 1])
-        if found:
-            return found
+    tag, end = low.rfind(b"<", 0, at), low.find(b">", at)
+    if tag >= 0 and end >= 0 and low.startswith(b"<meta", tag) and low[tag + 5:tag + 6] in (b" ", b"\t", b"\n", b"\r", b"\f", b"/") \
+            and low.find(b">", tag, at) < 0 and low.find(b"<body", 0, tag) < 0:
+        opened = low.rfind(b"<!--", 0, tag)
+        if opened < 0 or 0 <= low.find(b"-->", opened + 4) < tag - 2:
+            found = html_body_declared_encoding(chunk[tag:end + 1])
+            if found:
+                return found
     return html_body_declared_encoding(chunk)
 
 
