@@ -111,6 +111,11 @@ def run_line(report: CrawlReport) -> str:
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting for this crawl (repeatable), e.g. -s DOWNLOAD_DELAY=5.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) on stderr.")
+@click.option("--scrapyd", "nodes", multiple=True, metavar="URL",
+              help="Run the crawl as jobs on these Scrapyd nodes (repeatable), sharing the targets;"
+                   " they write to the database named by their own PAPERWALL_DB.")
+@click.option("--time-limit", default=None, metavar="DURATION",
+              help="With --scrapyd: cancel the jobs still running after this long (e.g. 30m, 2h).")
 def crawl_command(
     targets: tuple[str, ...],
     file: str | None,
@@ -119,6 +124,8 @@ def crawl_command(
     limit: int,
     overrides: tuple[str, ...],
     verbose: bool,
+    nodes: tuple[str, ...],
+    time_limit: str | None,
 ) -> None:
     """Fetch landing pages and store what they show, with history.
 
@@ -134,6 +141,8 @@ def crawl_command(
         paperwall crawl --file targets.txt --db postgresql://user@localhost/paperwall
         paperwall crawl --due --limit 50
         paperwall crawl 10.1080/00268976.2013.788745 -s CONCURRENT_REQUESTS_PER_DOMAIN=1 -v
+        paperwall crawl --due --limit 5000 --db postgresql://paperwall@db/paperwall \\
+            --scrapyd http://node1:6800 --scrapyd http://node2:6800 --time-limit 2h
     """
     db_url = db_url or default_url()
     values = list(targets)
@@ -146,11 +155,41 @@ def crawl_command(
             return
     if not values:
         raise click.UsageError("give URLs or DOIs, --file FILE or --due")
+    if time_limit and not nodes:
+        raise click.UsageError("--time-limit goes with --scrapyd (a local crawl: -s CLOSESPIDER_TIMEOUT=SECONDS)")
+    if nodes:
+        _crawl_on_scrapyd(checked_targets(values), db_url, nodes, _parse_overrides(overrides), time_limit)
+        return
     report = run_crawl(
         checked_targets(values), db_url, trigger="cli", description=f"paperwall crawl: {len(values)} targets",
         overrides=_parse_overrides(overrides), verbose=verbose,
     )
     click.echo(run_line(report))
+
+
+def _crawl_on_scrapyd(
+    targets: list[str], db_url: str, nodes: tuple[str, ...], overrides: dict[str, str], time_limit: str | None
+) -> None:
+    from paperwall.scrapyd import ScrapydError, run_on_scrapyd
+    from storage.runs import parse_duration
+
+    try:
+        limit = parse_duration(time_limit).total_seconds() if time_limit else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--time-limit") from None
+    click.echo(f"crawling {len(targets)} targets on {len(nodes)} Scrapyd nodes into {db_url}", err=True)
+    try:
+        report = run_on_scrapyd(
+            targets, db_url, nodes, trigger="cli", description=f"paperwall crawl --scrapyd: {len(targets)} targets",
+            settings=overrides, time_limit=limit,
+        )
+    except ScrapydError as exc:
+        raise click.ClickException(str(exc)) from None
+    for job in report.jobs:
+        click.echo(f"  {job.node.url}: job {job.id}, {job.targets} targets, {job.state}", err=True)
+    click.echo(run_line(CrawlReport(report.run_id, db_url, report.counts)) + f"; outcome {report.outcome}")
+    if report.counts.get("notes"):
+        click.echo(report.counts["notes"], err=True)
 
 
 def _parse_overrides(pairs: Iterable[str]) -> dict[str, str]:

@@ -45,7 +45,9 @@ def read_targets(
     """
     lines: list[str] = []
     if isinstance(urls, str):
-        lines.extend(urls.split(","))  # `-a urls=A,B`: a URL with a comma needs -a file=
+        # `-a urls=A,B`; one per line when the string has lines (what a
+        # Scrapyd job is sent), so a URL may hold a comma.
+        lines.extend(urls.splitlines() if "\n" in urls else urls.split(","))
     elif urls:
         lines.extend(urls)
     if file:

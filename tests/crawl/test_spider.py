@@ -55,6 +55,10 @@ def test_read_targets_from_list_string_and_file(tmp_path: Path) -> None:
     assert targets == [("url", "https://example.org/b"), ("doi", "10.1234/x"), ("doi", DOI), ("url", "https://example.org/a")]
     assert rejected == ["10.1/x", "rubbish"]
     assert read_targets(["https://example.org/a,b"])[0] == [("url", "https://example.org/a,b")]
+    # One per line (what a Scrapyd job is sent): a comma stays in its URL.
+    assert read_targets("https://example.org/a,b\n10.1234/x\n")[0] == [
+        ("url", "https://example.org/a,b"), ("doi", "10.1234/x")
+    ]
 
 
 def test_spider_requests_resolve_dois_and_keep_the_target() -> None:

@@ -1,0 +1,187 @@
+"""Crawls on real Scrapyd nodes (`paperwall crawl --scrapyd`): two Scrapyd
+daemons on loopback ports, each with the database in its environment, share
+the demo site's targets and write one crawl run into one database (a SQLite
+file here, PostgreSQL when PAPERWALL_TEST_PG_URL is set)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from paperwall.demo.server import DemoServer
+from paperwall.scrapyd import run_on_scrapyd, shares
+from storage.db import make_engine
+from storage.models import Article, CrawlRun, Fetch
+
+from .conftest import REPO, env, fast_settings
+from .test_postgres import PG_URL, pg_url  # noqa: F401 - the fixture
+
+pytest.importorskip("scrapyd")
+
+NODE_CONF = """\
+[scrapyd]
+bind_address = 127.0.0.1
+http_port = {port}
+poll_interval = 0.2
+max_proc = 2
+logs_dir = logs
+eggs_dir = eggs
+dbs_dir = dbs
+"""
+# The project without an egg: the installed package's settings, named in a
+# scrapy.cfg where Scrapyd runs (both Scrapyd and its `scrapy list` read it).
+NODE_PROJECT = """\
+[settings]
+paperwall = spiders.settings
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+@contextmanager
+def scrapyd_node(home: Path, db_url: str) -> Iterator[str]:
+    """A Scrapyd daemon in `home` whose crawls write to `db_url` (PAPERWALL_DB)."""
+    home.mkdir(parents=True)
+    port = free_port()
+    (home / "scrapyd.conf").write_text(NODE_CONF.format(port=port))
+    (home / "scrapy.cfg").write_text(NODE_PROJECT)
+    node_env = env()
+    node_env["PAPERWALL_DB"] = db_url
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrapyd"], cwd=home, env=node_env,
+        stdout=subprocess.DEVNULL, stderr=(home / "scrapyd.err").open("w"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                get_json(f"{url}/daemonstatus.json")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("scrapyd did not start: " + (home / "scrapyd.err").read_text()[-2000:])
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    if not PG_URL:
+        pytest.skip('PAPERWALL_TEST_PG_URL is not set (run: eval "$(bash .ci/postgres.sh)")')
+    return request.getfixturevalue("pg_url")
+
+
+def paperwall_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "paperwall.cli", *args], cwd=REPO, env=env(),
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def setting_args(server: DemoServer, **changes: object) -> list[str]:
+    settings = {**fast_settings(server), **changes}
+    return [a for name, value in settings.items() for a in ("-s", f"{name}={value}")]
+
+
+def test_two_nodes_share_the_targets_of_one_run(tmp_path: Path, shared_db: str) -> None:
+    with DemoServer() as server, scrapyd_node(tmp_path / "node1", shared_db) as node1, \
+            scrapyd_node(tmp_path / "node2", shared_db) as node2:
+        targets = server.target_urls()
+        # DEBUG: the jobs' logs name each page they fetched ("Crawled (200) <GET ...>").
+        proc = paperwall_cli("crawl", "--db", shared_db, "--scrapyd", node1, "--scrapyd", node2,
+                             *targets, *setting_args(server), "-s", "LOG_LEVEL=DEBUG")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        jobs = [get_json(f"{node}/listjobs.json?project=paperwall") for node in (node1, node2)]
+    assert "outcome ok" in proc.stdout
+    # Each node ran one job of its share, to the end.
+    assert [len(j["finished"]) for j in jobs] == [1, 1]
+    assert [len(j["running"]) + len(j["pending"]) for j in jobs] == [0, 0]
+    engine = make_engine(shared_db)
+    try:
+        with engine.connect() as conn:
+            run = conn.execute(select(CrawlRun)).one()
+            assert conn.scalar(select(func.count()).select_from(CrawlRun)) == 1
+            assert (run.trigger, run.outcome, run.pages) == ("cli", "ok", len(targets))
+            # Both nodes' fetches belong to the run; every target was fetched once.
+            fetched = conn.scalars(select(Fetch.url).where(Fetch.run_id == run.id)).all()
+            assert sorted(fetched) == sorted(targets)
+            assert conn.scalar(select(func.count()).select_from(Article)) == 7
+    finally:
+        engine.dispose()
+    # Each node's log names only its own share.
+    for node_dir, share in zip(("node1", "node2"), shares(targets, 2)):
+        log = next((tmp_path / node_dir / "logs").rglob("*.log")).read_text()
+        assert all(f"<GET {url}>" in log for url in share)
+        assert not any(f"<GET {url}>" in log for url in set(targets) - set(share))
+
+
+def test_a_node_that_does_not_answer_is_a_one_line_error(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    dead = f"http://127.0.0.1:{free_port()}"
+    proc = paperwall_cli("crawl", "--db", db, "--scrapyd", dead, "https://example.org/a")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"Error: Scrapyd at {dead}:")
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            outcome, notes = conn.execute(select(CrawlRun.outcome, CrawlRun.notes)).one()
+    finally:
+        engine.dispose()
+    assert outcome == "failed" and dead in notes
+
+
+def test_jobs_still_running_at_the_time_limit_are_cancelled_then_killed(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    with DemoServer() as server, scrapyd_node(tmp_path / "node", db) as node:
+        # A minute between the site's pages: the crawl cannot end by itself in time,
+        # nor close quickly (Scrapy waits for the requests already in its slot queue).
+        settings = {**fast_settings(server), "DOWNLOAD_DELAY": "60"}
+        started = time.monotonic()
+        report = run_on_scrapyd(server.target_urls(), db, [node], settings=settings, time_limit=6, grace=3, poll=0.5)
+        took = time.monotonic() - started
+        for _ in range(20):  # the node notes the killed process's exit within a poll or two
+            if not (jobs := get_json(f"{node}/listjobs.json?project=paperwall"))["running"]:
+                break
+            time.sleep(0.5)
+    assert report.outcome == "timeout"
+    assert took < 6 + 3 + 10  # the limit, the grace, a few polls: not the minute-long delays
+    assert jobs["running"] == [] and len(jobs["finished"]) == 1
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(select(CrawlRun.outcome)).scalar_one() == "timeout"
+    finally:
+        engine.dispose()
+
+
+def test_shares_deal_the_targets_in_turn() -> None:
+    assert shares(["a", "b", "c", "d", "e"], 2) == [["a", "c", "e"], ["b", "d"]]
+    assert shares(["a"], 3) == [["a"], [], []]
