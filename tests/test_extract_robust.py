@@ -100,9 +100,11 @@ def test_meta_charset_decides_without_header() -> None:
 
 
 _HEAD_PARTS = [
-    '<meta charset="utf-8">', "<meta charset='windows-1252'>", '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">',
-    '<meta content="charset=koi8-r">', '<meta name="x" content="a>b" charset="shift_jis">', '<?xml version="1.0" encoding="euc-jp"?>',
-    "<!-- <meta charset=\"big5\"> -->", "<!-- unclosed ", "<script>var charset = 'gbk';</script>", "<body>", "<title>t</title>",
+    '<meta charset="utf-8">', "<meta charset='windows-1252'>",
+    '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2">',
+    '<meta content="charset=koi8-r">', '<meta name="x" content="a>b" charset="shift_jis">',
+    '<?xml version="1.0" encoding="euc-jp"?>', "<!-- <meta charset=\"big5\"> -->", "<!-- unclosed ",
+    "<script>var charset = 'gbk';</script>", "<body>", "<title>t</title>",
     '<meta name="citation_title" content="Caf\u00e9">', " " * 700, "<meta charset=>", "<META CHARSET=UTF-16>",
     '<meta name="d" content="<!-- x">', "-->", "<!--[if IE 9]><html><![endif]-->", "<meta\tcharset=latin-1>",
     '<meta name="description" content="on charset detection">', "<metadata charset=utf-8>", "<body class='charset'>",

@@ -22,7 +22,8 @@ def page(body: str) -> bytes:
 
 @pytest.mark.parametrize("classes", ["abstract", "article-abstract", "item abstract", "hlFld_Abstract abstractSection"])
 def test_a_block_whose_class_says_abstract_is_the_abstract(classes: str) -> None:
-    record = extract("https://journals.example.org/doi/10.5555/abc", page(f'<div class="{classes}"><p>{TEXT}</p></div>'))
+    body = page(f'<div class="{classes}"><p>{TEXT}</p></div>')
+    record = extract("https://journals.example.org/doi/10.5555/abc", body)
     assert record.abstract == TEXT
 
 

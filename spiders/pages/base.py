@@ -1088,6 +1088,9 @@ def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) ->
         out.append(el.tail)
 
 
+_AFTER_TAG_NAME = (b" ", b"\t", b"\n", b"\r", b"\f", b"/")
+
+
 def meta_declared_encoding(body: bytes) -> str | None:
     """What w3lib's scan of the first 4 KB finds (a meta charset, or an XML
     declaration), with a shortcut: its regex costs ~30 us over 4 KB, and
@@ -1104,8 +1107,8 @@ def meta_declared_encoding(body: bytes) -> str | None:
     elif at < 0:
         return None
     tag, end = low.rfind(b"<", 0, at), low.find(b">", at)
-    if tag >= 0 and end >= 0 and low.startswith(b"<meta", tag) and low[tag + 5:tag + 6] in (b" ", b"\t", b"\n", b"\r", b"\f", b"/") \
-            and low.find(b">", tag, at) < 0 and low.find(b"<body", 0, tag) < 0:
+    is_meta = low.startswith(b"<meta", tag) and low[tag + 5:tag + 6] in _AFTER_TAG_NAME
+    if tag >= 0 and end >= 0 and is_meta and low.find(b">", tag, at) < 0 and low.find(b"<body", 0, tag) < 0:
         opened = low.rfind(b"<!--", 0, tag)
         if opened < 0 or 0 <= low.find(b"-->", opened + 4) < tag - 2:
             found = html_body_declared_encoding(chunk[tag:end + 1])
