@@ -170,7 +170,7 @@ def crawl_command(
 def _crawl_on_scrapyd(
     targets: list[str], db_url: str, nodes: tuple[str, ...], overrides: dict[str, str], time_limit: str | None
 ) -> None:
-    from paperwall.scrapyd import ScrapydError, run_on_scrapyd
+    from scheduler.scrapyd import ScrapydError, run_on_scrapyd
     from storage.runs import parse_duration
 
     try:

@@ -140,12 +140,14 @@ def _settings(pairs: Sequence[str]) -> dict[str, str]:
               help="Stop a run that takes longer (recorded as timeout).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this schedule's crawls (repeatable), e.g. -s DOWNLOAD_DELAY=5.")
+@click.option("--scrapyd", "nodes", multiple=True, metavar="URL",
+              help="Run the crawls as jobs on these Scrapyd nodes (repeatable), sharing the targets (docs/deploy.md).")
 @click.option("--replace", is_flag=True, help="Replace a schedule of the same name.")
 @DB
 def schedule_add(
     name: str, every: str | None, cron: str | None, due: bool, files: tuple[str, ...], dois: tuple[str, ...],
-    sources: tuple[str, ...], limit: int | None, time_limit: str, overrides: tuple[str, ...], replace: bool,
-    db_url: str | None,
+    sources: tuple[str, ...], limit: int | None, time_limit: str, overrides: tuple[str, ...], nodes: tuple[str, ...],
+    replace: bool, db_url: str | None,
 ) -> None:
     """Add a schedule NAME: when to crawl (--every or --cron) and what.
 
@@ -153,7 +155,9 @@ def schedule_add(
     INTERVAL; a --cron one at its times.  Each run asks known pages with
     If-None-Match/If-Modified-Since: unchanged pages answer 304 and cost
     almost nothing.  Targets of a site that is backing off (bot challenges,
-    429s) are skipped until the backoff ends.
+    429s) are skipped until the backoff ends.  With --scrapyd the crawls run
+    as jobs on those Scrapyd nodes (their own conditional requests replace
+    the revalidation step).
 
     \b
     Examples:
@@ -161,12 +165,14 @@ def schedule_add(
         paperwall schedule add nightly --cron "0 3 * * *" --due --limit 5000
         paperwall schedule add watch --every 1h --file watchlist.txt --due
         paperwall schedule add one --every 6h --doi 10.1080/00268976.2013.788745 -s DOWNLOAD_DELAY=5
+        paperwall schedule add fleet --cron "0 2 * * *" --due --limit 20000 \\
+            --scrapyd http://node1:6800 --scrapyd http://node2:6800 --time-limit 4h
     """
     from scheduler.schedules import build_spec, open_store
 
     with _errors():
         spec = build_spec(name, every, cron, due=due, files=files, dois=dois, sources=sources, limit=limit,
-                          time_limit=time_limit, settings=_settings(overrides))
+                          time_limit=time_limit, settings=_settings(overrides), scrapyd=nodes)
         with open_store(_db(db_url)) as store:
             job = store.add(spec, replace=replace)
             next_run = job.next_run_time

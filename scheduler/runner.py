@@ -50,7 +50,7 @@ from sqlalchemy import Engine, func, or_, select
 from scheduler.lock import pid_alive, this_host
 from scheduler.schedules import ScheduleSpec, trigger_name
 from storage.db import make_engine, normalize_url, session_scope, upgrade
-from storage.models import CrawlRun, Target, utcnow
+from storage.models import CrawlRun, Fetch, Target, utcnow
 from storage.runs import (
     DueTarget,
     add_targets,
@@ -411,6 +411,8 @@ def _crawl(
     verbose: bool,
 ) -> tuple[str, int | None, list[str]]:
     """Run the revalidation step, then the crawl of what it left; (outcome, exit code, notes)."""
+    if spec.scrapyd:
+        return _crawl_on_scrapyd(engine, spec, run_id, targets, stop, force, grace)
     label = f"[{spec.name} run {run_id}]"
     limit = format_duration(timedelta(seconds=spec.time_limit))
     notes: list[str] = []
@@ -468,6 +470,46 @@ def _crawl(
         return "ok", returncode, notes
     notes.append(_ended_badly(ended, "crawl process"))
     return "crashed", returncode, notes
+
+
+def _crawl_on_scrapyd(
+    engine: Engine,
+    spec: ScheduleSpec,
+    run_id: int,
+    targets: list[DueTarget],
+    stop: threading.Event | None,
+    force: threading.Event | None,
+    grace: float,
+) -> tuple[str, int | None, list[str]]:
+    """The crawl as jobs on the schedule's Scrapyd nodes (`scheduler.scrapyd`).
+    No revalidation step: the changed pages it keeps on this machine could
+    not reach the nodes, whose crawls ask conditionally themselves."""
+    from scheduler.scrapyd import ScrapydError, dispatch, job_settings, missing_note, wait
+
+    settings = job_settings(
+        {"PAPERWALL_CONDITIONAL": "True", "PAPERWALL_MIGRATE": "False", "LOG_LEVEL": "INFO",
+         **{str(k): str(v) for k, v in spec.settings.items()}},
+        spec.time_limit,
+    )
+    try:
+        jobs = dispatch(run_id, [t.line for t in targets], spec.scrapyd, settings)
+    except ScrapydError as exc:
+        return "failed", None, [f"the crawl could not be sent to Scrapyd: {exc}"]
+    log.info("schedule %s: run %d: %d targets sent to Scrapyd: %s", spec.name, run_id, len(targets),
+             ", ".join(f"{job.node.url} job {job.id} ({job.targets})" for job in jobs))
+    outcome = wait(jobs, time_limit=spec.time_limit, grace=grace, stop=stop, force=force)
+    limit = format_duration(timedelta(seconds=spec.time_limit))
+    notes = {
+        "timeout": [f"time limit {limit} reached: the Scrapyd jobs still running were cancelled"],
+        "interrupted": ["interrupted: the scheduler was stopping; the Scrapyd jobs were cancelled"],
+        "crashed": ["a Scrapyd job vanished from its node (a node restarted or stopped answering)"],
+    }.get(outcome, [])
+    if outcome == "ok":
+        with session_scope(engine) as session:
+            pages = session.scalar(select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id)) or 0
+        note = missing_note(len(targets), {"pages": pages})
+        notes += [note] if note else []
+    return outcome, None, notes
 
 
 def _stopped_early(out: Path) -> str | None:

@@ -89,6 +89,7 @@ class ScheduleSpec:
     limit: int | None = None
     time_limit: float = DEFAULT_TIME_LIMIT
     settings: dict[str, str] = field(default_factory=dict)
+    scrapyd: list[str] = field(default_factory=list)  # Scrapyd nodes' URLs: the crawl runs there
 
     def __post_init__(self) -> None:
         check_name(self.name)
@@ -126,6 +127,8 @@ class ScheduleSpec:
             parts = [f"due targets of {', '.join(parts)}"] if parts else ["due targets"]
         if self.effective_limit is not None:
             parts.append(f"at most {self.effective_limit}")
+        if self.scrapyd:
+            parts.append(f"on {len(self.scrapyd)} Scrapyd node{'s' if len(self.scrapyd) > 1 else ''}")
         return "; ".join(parts)
 
     @property
@@ -172,6 +175,7 @@ def build_spec(
     limit: int | None = None,
     time_limit: str | None = None,
     settings: dict[str, str] | None = None,
+    scrapyd: list[str] | tuple[str, ...] = (),
 ) -> ScheduleSpec:
     """A checked spec from CLI-style input (files made absolute, intervals parsed)."""
     if every is not None and cron is not None:
@@ -200,7 +204,17 @@ def build_spec(
         limit=limit,
         time_limit=parse_interval(time_limit) if time_limit else DEFAULT_TIME_LIMIT,
         settings=dict(settings or {}),
+        scrapyd=_node_urls(scrapyd),
     )
+
+
+def _node_urls(urls: list[str] | tuple[str, ...]) -> list[str]:
+    from scheduler.scrapyd import Node, ScrapydError
+
+    try:
+        return [Node(url).url for url in urls]
+    except ScrapydError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 # --- the job store --------------------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,9 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from paperwall.demo.server import DemoServer
-from paperwall.scrapyd import run_on_scrapyd, shares
-from storage.db import make_engine
+from scheduler.scrapyd import dispatch, run_on_scrapyd, shares, wait
+from storage.db import make_engine, upgrade
 from storage.models import Article, CrawlRun, Fetch
+from storage.runs import start_run
 
 from .conftest import REPO, env, fast_settings
 from .test_postgres import PG_URL, pg_url  # noqa: F401 - the fixture
@@ -180,6 +182,56 @@ def test_jobs_still_running_at_the_time_limit_are_cancelled_then_killed(tmp_path
             assert conn.execute(select(CrawlRun.outcome)).scalar_one() == "timeout"
     finally:
         engine.dispose()
+
+
+def test_a_schedule_with_nodes_runs_its_crawls_there(tmp_path: Path) -> None:
+    """`schedule add --scrapyd`: each run of the schedule is a run of jobs on
+    the node; the second run asks conditionally and finds every page unchanged."""
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    with DemoServer() as server, scrapyd_node(tmp_path / "node", db) as node:
+        targets = tmp_path / "targets.txt"
+        targets.write_text("\n".join(server.target_urls()) + "\n")
+        added = paperwall_cli("schedule", "add", "fleet", "--every", "1h", "--file", str(targets), "--db", db,
+                              "--scrapyd", node, *setting_args(server))
+        assert added.returncode == 0, added.stderr
+        assert "on 1 Scrapyd node" in added.stdout
+        for _ in range(2):
+            ran = paperwall_cli("schedule", "run", "fleet", "--db", db, "--no-progress")
+            assert ran.returncode == 0, ran.stderr[-3000:]
+        jobs = get_json(f"{node}/listjobs.json?project=paperwall")
+    assert len(jobs["finished"]) == 2
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(
+                select(CrawlRun.trigger, CrawlRun.outcome, CrawlRun.pages, CrawlRun.articles_new,
+                       CrawlRun.not_modified).order_by(CrawlRun.id)
+            ).all()
+    finally:
+        engine.dispose()
+    pages = len(server.target_urls())
+    assert [r[:3] for r in runs] == [("schedule:fleet", "ok", pages)] * 2
+    assert runs[0].articles_new == 7
+    assert runs[1].articles_new == 0 and runs[1].not_modified >= 7  # the node's requests were conditional
+
+
+def test_a_stopping_scheduler_cancels_its_jobs(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    with DemoServer() as server, scrapyd_node(tmp_path / "node", db) as node:
+        settings = {**fast_settings(server), "DOWNLOAD_DELAY": "60"}
+        engine = make_engine(db)
+        upgrade(engine)
+        run_id = start_run(engine, "test", "stopped")
+        engine.dispose()
+        jobs = dispatch(run_id, server.target_urls(), [node], settings)
+        stop, force = threading.Event(), threading.Event()
+        threading.Timer(2, stop.set).start()
+        threading.Timer(4, force.set).start()  # a second signal: kill without the rest of the grace
+        started = time.monotonic()
+        outcome = wait(jobs, grace=60, poll=0.5, stop=stop, force=force)
+        took = time.monotonic() - started
+    assert outcome == "interrupted"
+    assert took < 15  # neither the crawl's minute-long delays nor the 60 s grace
 
 
 def test_shares_deal_the_targets_in_turn() -> None:

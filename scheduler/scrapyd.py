@@ -9,7 +9,9 @@ the targets (``schedule.json``: spider ``landing``, ``urls`` one per line,
 ``run_id``), waits for the jobs to finish (``listjobs.json``), cancels the
 ones still running at the time limit (``cancel.json``) and closes the run
 with counts read from the fetches the nodes stored, as `paperwall crawl`
-does for a local crawl.
+does for a local crawl.  `paperwall crawl --scrapyd` runs `run_on_scrapyd`;
+a schedule with nodes (`schedule add --scrapyd`) runs `dispatch` and `wait`
+inside its own run (`scheduler.runner`).
 
 The nodes find the database in their own environment (``PAPERWALL_DB``):
 its URL, password included, is never sent over Scrapyd's API, nor kept in
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -36,6 +39,7 @@ from storage.writer import finish_run, start_run
 PROJECT = "paperwall"
 SPIDER = "landing"
 GRACE = 30.0  # seconds a cancelled job gets to stop cleanly before it is killed (as scheduled crawls)
+NODE_LOST_AFTER = 300.0  # seconds a node may not answer before its jobs count as lost
 
 
 class ScrapydError(Exception):
@@ -48,6 +52,7 @@ class Node:
 
     url: str
     timeout: float = 30.0
+    silent_since: float | None = None  # when it stopped answering (monotonic)
 
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url)
@@ -111,6 +116,37 @@ def shares(targets: Sequence[str], nodes: int) -> list[list[str]]:
     return [list(targets[i::nodes]) for i in range(nodes)]
 
 
+def job_settings(settings: dict[str, Any] | None, time_limit: float | None) -> dict[str, Any]:
+    """The jobs' settings: with a time limit they close themselves then
+    (CLOSESPIDER_TIMEOUT), as a scheduled local crawl does."""
+    out = dict(settings or {})
+    if time_limit:
+        out.setdefault("CLOSESPIDER_TIMEOUT", str(max(1, math.ceil(time_limit))))
+    return out
+
+
+def dispatch(
+    run_id: int, targets: Sequence[str], node_urls: Sequence[str], settings: dict[str, Any],
+    project: str = PROJECT,
+) -> list[Job]:
+    """Send each node its share of the run's targets.  On an error the jobs
+    already sent are cancelled (the run is not half-started) and it is raised."""
+    nodes = [Node(url) for url in node_urls]
+    if not nodes:
+        raise ScrapydError("no Scrapyd node given")
+    jobs: list[Job] = []
+    try:
+        for node, share in zip(nodes, shares(targets, len(nodes))):
+            if share:
+                args = {"urls": "\n".join(share), "run_id": str(run_id)}
+                jobs.append(Job(node, node.schedule(args, settings, project), len(share)))
+    except ScrapydError:
+        for job in jobs:
+            _cancel_quietly(job, project)
+        raise
+    return jobs
+
+
 def run_on_scrapyd(
     targets: Sequence[str],
     db_url: str,
@@ -123,41 +159,21 @@ def run_on_scrapyd(
     grace: float = GRACE,
     poll: float = 2.0,
     project: str = PROJECT,
-    progress: Callable[[list[Job]], None] | None = None,
 ) -> ScrapydReport:
-    """Crawl `targets` on the nodes as one crawl run of `db_url`, and wait for it.
-
-    With a `time_limit` the jobs close themselves then (CLOSESPIDER_TIMEOUT,
-    as a scheduled local crawl does); any still running are cancelled
-    (SIGINT: Scrapy stops and stores what it read), and killed `grace`
-    seconds later, so the run ends and its counts are what was stored."""
-    nodes = [Node(url) for url in node_urls]
-    settings = dict(settings or {})
-    if time_limit:
-        settings.setdefault("CLOSESPIDER_TIMEOUT", str(max(1, math.ceil(time_limit))))
-    if not nodes:
-        raise ScrapydError("no Scrapyd node given")
+    """Crawl `targets` on the nodes as one new crawl run of `db_url`, and wait for it."""
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        run_id = start_run(engine, trigger, description or f"{len(targets)} targets on {len(nodes)} Scrapyd nodes")
-        jobs: list[Job] = []
+        run_id = start_run(engine, trigger, description or f"{len(targets)} targets on {len(node_urls)} Scrapyd nodes")
         try:
-            for node, share in zip(nodes, shares(targets, len(nodes))):
-                if share:
-                    args = {"urls": "\n".join(share), "run_id": str(run_id)}
-                    jobs.append(Job(node, node.schedule(args, settings, project), len(share)))
+            jobs = dispatch(run_id, targets, node_urls, job_settings(settings, time_limit), project)
         except ScrapydError as exc:
-            for job in jobs:  # the run is not half-started: what was sent is taken back
-                _cancel_quietly(job, project)
             finish_run(engine, run_id, outcome="failed", notes=[str(exc)])
             raise
-        outcome = _wait(jobs, time_limit, grace, poll, project, progress)
+        outcome = wait(jobs, time_limit=time_limit, grace=grace, poll=poll, project=project)
         counts = finish_run(engine, run_id, outcome=outcome)
-        missing = len(targets) - counts["pages"]
-        if outcome == "ok" and missing > 0:
-            note = (f"{missing} of {len(targets)} targets left no fetch in this run: do the nodes' PAPERWALL_DB "
-                    "name this database? (the jobs' logs are on the nodes)")
+        note = missing_note(len(targets), counts) if outcome == "ok" else None
+        if note:
             note_run(engine, run_id, note)
             counts["notes"] = "\n".join(filter(None, [counts.get("notes"), note]))
     finally:
@@ -165,41 +181,77 @@ def run_on_scrapyd(
     return ScrapydReport(run_id, db_url, counts, jobs, outcome)
 
 
-def _wait(
-    jobs: list[Job], time_limit: float | None, grace: float, poll: float, project: str,
-    progress: Callable[[list[Job]], None] | None,
+def missing_note(targets: int, counts: dict[str, Any]) -> str | None:
+    """A run's note when targets left no fetch: the nodes may write elsewhere."""
+    missing = targets - counts["pages"]
+    if missing <= 0:
+        return None
+    return (f"{missing} of {targets} targets left no fetch in this run: do the Scrapyd nodes' PAPERWALL_DB "
+            "name this database? (the jobs' logs are on the nodes)")
+
+
+def wait(
+    jobs: list[Job],
+    *,
+    time_limit: float | None = None,
+    grace: float = GRACE,
+    poll: float = 2.0,
+    project: str = PROJECT,
+    stop: threading.Event | None = None,
+    force: threading.Event | None = None,
+    progress: Callable[[list[Job]], None] | None = None,
 ) -> str:
-    """"ok" when every job finished, "crashed" when one vanished from its
-    node (the node restarted), "timeout" when the limit came first."""
+    """Wait for the jobs: "ok" when every one finished, "crashed" when one
+    vanished from its node (the node restarted), "timeout" when the time
+    limit came first, "interrupted" when `stop` was set.  Then the jobs
+    still running are cancelled (SIGINT: Scrapy stops and stores what it
+    read) and killed `grace` seconds later (at once when `force` is set)."""
     deadline = time.monotonic() + time_limit if time_limit else None
-    cancelled: float | None = None  # when the jobs were sent SIGINT
+    ending: str | None = None  # why the jobs were cancelled
+    cancelled = 0.0
     while True:
         _refresh(jobs, project)
         if progress:
             progress(jobs)
         if all(job.state in ("finished", "lost") for job in jobs):
-            if cancelled is not None:
-                return "timeout"
+            if ending:
+                return ending
             return "ok" if all(job.state == "finished" for job in jobs) else "crashed"
         now = time.monotonic()
-        if deadline is not None and now >= deadline and cancelled is None:
-            cancelled = now
+        if ending is None and (stop is not None and stop.is_set() or deadline is not None and now >= deadline):
+            ending, cancelled = ("interrupted" if stop is not None and stop.is_set() else "timeout"), now
             for job in jobs:
                 if job.state in ("pending", "running"):
                     _cancel_quietly(job, project)
-        elif cancelled is not None and now >= cancelled + grace:
+        elif ending and (now >= cancelled + grace or force is not None and force.is_set()):
             for job in jobs:
                 if job.state == "running":
                     _cancel_quietly(job, project, "KILL")
-            return "timeout"
-        time.sleep(poll)
+            return ending
+        if stop is not None and ending is None:
+            stop.wait(poll)
+        elif force is not None and ending:
+            force.wait(poll)
+        else:
+            time.sleep(poll)
 
 
 def _refresh(jobs: list[Job], project: str) -> None:
+    """The jobs' states from their nodes.  A node that does not answer keeps
+    its jobs' last state; after NODE_LOST_AFTER seconds of silence they are lost."""
+    now = time.monotonic()
     for node in {id(j.node): j.node for j in jobs}.values():
-        states = node.states(project)
+        try:
+            states = node.states(project)
+        except ScrapydError:
+            node.silent_since = node.silent_since or now
+            if now - node.silent_since < NODE_LOST_AFTER:
+                continue
+            states = {}
+        else:
+            node.silent_since = None
         for job in jobs:
-            if job.node is node:
+            if job.node is node and job.state != "finished":
                 job.state = states.get(job.id, "lost")
 
 
