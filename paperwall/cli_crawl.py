@@ -8,6 +8,7 @@ fetches.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -71,9 +72,12 @@ def run_crawl(
         upgrade(engine)
         run_id = start_run(engine, trigger, description)
         process = CrawlerProcess(crawl_settings(overrides, verbose))
-        process.crawl(LandingSpider, urls=list(targets), run_id=run_id, db=db_url)
+        crawler = process.create_crawler(LandingSpider)
+        process.crawl(crawler, urls=list(targets), run_id=run_id, db=db_url)
         process.start()  # blocks until the crawl ends
-        counts = finish_run(engine, run_id)  # from the stored fetches: what really landed
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        outcome = {"closespider_timeout": "timeout", "shutdown": "interrupted"}.get(str(reason), "ok")
+        counts = finish_run(engine, run_id, outcome=outcome)  # from the stored fetches: what really landed
     finally:
         engine.dispose()
     return CrawlReport(run_id, db_url, counts)
@@ -115,7 +119,7 @@ def run_line(report: CrawlReport) -> str:
               help="Run the crawl as jobs on these Scrapyd nodes (repeatable), sharing the targets;"
                    " they write to the database named by their own PAPERWALL_DB.")
 @click.option("--time-limit", default=None, metavar="DURATION",
-              help="With --scrapyd: cancel the jobs still running after this long (e.g. 30m, 2h).")
+              help="Stop the crawl after this long (e.g. 30m, 2h); it stores what it read.")
 def crawl_command(
     targets: tuple[str, ...],
     file: str | None,
@@ -155,28 +159,35 @@ def crawl_command(
             return
     if not values:
         raise click.UsageError("give URLs or DOIs, --file FILE or --due")
-    if time_limit and not nodes:
-        raise click.UsageError("--time-limit goes with --scrapyd (a local crawl: -s CLOSESPIDER_TIMEOUT=SECONDS)")
+    limit = _seconds(time_limit)
     if nodes:
-        _crawl_on_scrapyd(checked_targets(values), db_url, nodes, _parse_overrides(overrides), time_limit)
+        _crawl_on_scrapyd(checked_targets(values), db_url, nodes, _parse_overrides(overrides), limit)
         return
+    settings: dict[str, Any] = _parse_overrides(overrides)
+    if limit:
+        settings.setdefault("CLOSESPIDER_TIMEOUT", max(1, math.ceil(limit)))
     report = run_crawl(
         checked_targets(values), db_url, trigger="cli", description=f"paperwall crawl: {len(values)} targets",
-        overrides=_parse_overrides(overrides), verbose=verbose,
+        overrides=settings, verbose=verbose,
     )
-    click.echo(run_line(report))
+    click.echo(run_line(report) + ("" if report.counts.get("outcome", "ok") == "ok" else
+                                    f"; outcome {report.counts['outcome']}"))
 
 
-def _crawl_on_scrapyd(
-    targets: list[str], db_url: str, nodes: tuple[str, ...], overrides: dict[str, str], time_limit: str | None
-) -> None:
-    from scheduler.scrapyd import ScrapydError, run_on_scrapyd
+def _seconds(duration: str | None) -> float | None:
     from storage.runs import parse_duration
 
     try:
-        limit = parse_duration(time_limit).total_seconds() if time_limit else None
+        return parse_duration(duration).total_seconds() if duration else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--time-limit") from None
+
+
+def _crawl_on_scrapyd(
+    targets: list[str], db_url: str, nodes: tuple[str, ...], overrides: dict[str, str], limit: float | None
+) -> None:
+    from scheduler.scrapyd import ScrapydError, run_on_scrapyd
+
     click.echo(f"crawling {len(targets)} targets on {len(nodes)} Scrapyd nodes into {db_url}", err=True)
     try:
         report = run_on_scrapyd(

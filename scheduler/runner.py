@@ -15,6 +15,10 @@ before the crawl process starts and closed after it ends, whatever happened:
 * `abandoned`: the process running it died (closed by the next scheduler);
 * `failed`: the crawl could not start (a targets file is missing, ...).
 
+A schedule with Scrapyd nodes (`ScheduleSpec.scrapyd`) sends its targets
+to them as jobs of the run instead (`scheduler.scrapyd`), with the same
+outcomes.
+
 Counts always come from the fetches that were stored, so a crashed or
 interrupted run still says what it did; targets it did not reach stay due.
 

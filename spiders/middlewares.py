@@ -253,16 +253,23 @@ class PrefetchedResponses:
                    flags=["prefetched"])
 
 
-def drop_queued(crawler: Crawler, domain: str, reason: str) -> int:
-    """Fail the requests to `domain` that wait in the downloader's slot queues.
+# Why requests waiting in the download queue were dropped as the crawl
+# closed (`spiders.extensions.DropQueuedOnClose`): the spider records no fetch.
+CLOSING = "crawl closing"
+
+
+def drop_queued(crawler: Crawler, domain: str | None, message: str) -> int:
+    """Fail the requests to `domain` (None: to any site) that wait in the
+    downloader's slot queues, with IgnoreRequest(`message`).
 
     Downloader middlewares see a request when it enters the downloader, and
     up to CONCURRENT_REQUESTS of them enter at once, then wait for their
     slot's delay.  When a domain closes, those already waiting are failed
     here with the same IgnoreRequest (the spider records them as skipped)
-    instead of being sent.  Uses the downloader's slot queues (Scrapy 2.x
-    internals): if they are not there, the middleware still stops every
-    request that enters later.
+    instead of being sent; when the crawl closes, all of them
+    (`spiders.extensions.DropQueuedOnClose`).  Uses the downloader's slot
+    queues (Scrapy 2.x internals): if they are not there, the middleware
+    still stops every request that enters later.
     """
     downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
     dropped: list[Any] = []
@@ -270,14 +277,14 @@ def drop_queued(crawler: Crawler, domain: str, reason: str) -> int:
         queue = getattr(slot, "queue", None)
         if not queue:
             continue
-        keep = [item for item in queue if domain_of(item[0].url) != domain]
+        keep = [item for item in queue if domain is not None and domain_of(item[0].url) != domain]
         if len(keep) == len(queue):
             continue
-        dropped += [item for item in queue if domain_of(item[0].url) == domain]
+        dropped += [item for item in queue if domain is None or domain_of(item[0].url) == domain]
         queue.clear()
         queue.extend(keep)
     for _request, deferred in dropped:
-        deferred.errback(Failure(IgnoreRequest(f"domain backing off: {reason}")))
+        deferred.errback(Failure(IgnoreRequest(message)))
     return len(dropped)
 
 

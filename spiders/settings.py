@@ -76,6 +76,8 @@ EXTENSIONS = {
     # After AutoThrottle (0): its signal handlers must run after AutoThrottle's.
     "spiders.extensions.RobotsCrawlDelay": 100,
     "spiders.extensions.ProgressExtension": 200,
+    # A closing crawl does not wait out the delays of requests it has not sent.
+    "spiders.extensions.DropQueuedOnClose": 300,
 }
 ITEM_PIPELINES = {
     "spiders.pipelines.StoragePipeline": 300,

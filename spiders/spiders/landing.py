@@ -35,7 +35,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from spiders.items import ArticleRecord, FetchResult
-from spiders.middlewares import DomainGate, drop_queued
+from spiders.middlewares import CLOSING, DomainGate, drop_queued
 from spiders.targets import now_iso, parse_target, read_targets, resolver_url, target_key
 from storage.runs import domain_of
 
@@ -232,7 +232,7 @@ class LandingSpider(scrapy.Spider):
         outcome = "not_modified" if response.status == 304 else None
         reason = self.domain_gate.observe(domain, response.status, page_status, outcome, response.url)
         if reason and domain:
-            dropped = drop_queued(self.crawler, domain, reason)
+            dropped = drop_queued(self.crawler, domain, f"domain backing off: {reason}")
             self.logger.warning("domain %s: %s; skipping its other requests in this crawl (%d were queued)",
                                 domain, reason, dropped)
 
@@ -266,6 +266,12 @@ class LandingSpider(scrapy.Spider):
         if request.meta.get("related_of"):
             self.logger.info("related endpoint %s not fetched: %s", request.url, failure.getErrorMessage())
             yield from self.related_done(request.meta["related_of"], request.meta["related_list"], None)
+            return
+        if failure.check(IgnoreRequest) and failure.getErrorMessage().startswith(CLOSING):
+            # Dropped from the download queue as the crawl closed: not reached,
+            # like the requests still in the scheduler; the target stays due.
+            self.crawler.stats.inc_value("paperwall/not_reached")
+            self.logger.info("%s not fetched: %s", request.url, failure.getErrorMessage())
             return
         if failure.check(IgnoreRequest):
             error = f"not fetched: {failure.getErrorMessage() or 'ignored'}"

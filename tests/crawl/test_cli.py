@@ -47,6 +47,33 @@ def test_crawl_command_with_urls_dois_and_a_file(tmp_path: Path) -> None:
     assert rows(db, "SELECT trigger FROM crawl_runs") == [("cli",)]
 
 
+def test_a_crawl_at_its_time_limit_stops_without_waiting_out_its_delays(tmp_path: Path) -> None:
+    """A minute between the site's pages, and a 3 s limit: the crawl closes at
+    once instead of sending, a minute apart, the requests already waiting in
+    the download queue; those were not made, so they leave no fetch and
+    their targets stay due."""
+    import time
+
+    db = tmp_path / "crawl.db"
+    with DemoServer() as server:
+        targets = server.target_urls()
+        started = time.monotonic()
+        out = paperwall(
+            "crawl", *targets, "--db", str(db), "--time-limit", "3s",
+            "-s", "DOWNLOAD_DELAY=60", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False",
+            # robots.txt would take the slot's first turn: the first page is fetched at once instead.
+            "-s", "ROBOTSTXT_OBEY=False",
+            cwd=tmp_path,
+        ).stdout
+        took = time.monotonic() - started
+    assert took < 30  # not the eight minutes the queued requests would take
+    assert out.rstrip().endswith("outcome timeout")
+    fetched = rows(db, "SELECT url, error FROM fetches")
+    assert len(fetched) == 1
+    assert all(error is None for _, error in fetched)  # the dropped requests are no failed fetches
+    assert rows(db, "SELECT outcome, pages FROM crawl_runs") == [("timeout", len(fetched))]
+
+
 def test_crawl_command_rejects_bad_targets(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -160,11 +160,10 @@ def test_a_node_that_does_not_answer_is_a_one_line_error(tmp_path: Path) -> None
     assert outcome == "failed" and dead in notes
 
 
-def test_jobs_still_running_at_the_time_limit_are_cancelled_then_killed(tmp_path: Path) -> None:
+def test_jobs_still_running_at_the_time_limit_are_stopped(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'run.db'}"
     with DemoServer() as server, scrapyd_node(tmp_path / "node", db) as node:
-        # A minute between the site's pages: the crawl cannot end by itself in time,
-        # nor close quickly (Scrapy waits for the requests already in its slot queue).
+        # A minute between the site's pages: the crawl cannot end by itself in time.
         settings = {**fast_settings(server), "DOWNLOAD_DELAY": "60"}
         started = time.monotonic()
         report = run_on_scrapyd(server.target_urls(), db, [node], settings=settings, time_limit=6, grace=3, poll=0.5)
