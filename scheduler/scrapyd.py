@@ -6,7 +6,7 @@ When one machine is not enough, the landing spider runs as Scrapyd jobs
 (Scrapy's own daemon) on several machines that all write to one PostgreSQL.
 This side opens the crawl run in that database, sends each node its share of
 the targets (``schedule.json``: spider ``landing``, ``urls`` one per line,
-``run_id``), waits for the jobs to finish (``listjobs.json``), cancels the
+``run_id``; all of a site's targets on one node, so its politeness holds), waits for the jobs to finish (``listjobs.json``), cancels the
 ones still running at the time limit (``cancel.json``) and closes the run
 with counts read from the fetches the nodes stored, as `paperwall crawl`
 does for a local crawl.  `paperwall crawl --scrapyd` runs `run_on_scrapyd`;
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.db import make_engine, upgrade
-from storage.runs import note_run
+from storage.runs import classify_target, domain_of, note_run
 from storage.writer import finish_run, start_run
 
 PROJECT = "paperwall"
@@ -111,9 +111,33 @@ class ScrapydReport:
     outcome: str = "ok"
 
 
+def site_of(target: str) -> str:
+    """The site a target is fetched from: a URL's host; a DOI's prefix
+    ("10.1080"), which names its publisher (and so, after doi.org, its site)."""
+    kind, value = classify_target(target)
+    if kind == "doi":
+        return "doi:" + value.split("/", 1)[0]
+    return domain_of(value) or value
+
+
 def shares(targets: Sequence[str], nodes: int) -> list[list[str]]:
-    """Targets dealt out in turn, so each node gets as many of each site as the others."""
-    return [list(targets[i::nodes]) for i in range(nodes)]
+    """The targets split among `nodes`, each site's targets on one node:
+    every node throttles per site, so a site split over two nodes would get
+    twice the requests its politeness allows.  Sites go, largest first, to
+    the node with the fewest targets so far; each share keeps the given order."""
+    sites: dict[str, list[int]] = {}
+    for index, target in enumerate(targets):
+        sites.setdefault(site_of(target), []).append(index)
+    loads = [0] * nodes
+    owner: dict[int, int] = {}
+    for indexes in sorted(sites.values(), key=len, reverse=True):
+        node = loads.index(min(loads))
+        loads[node] += len(indexes)
+        owner.update(dict.fromkeys(indexes, node))
+    out: list[list[str]] = [[] for _ in range(nodes)]
+    for index, target in enumerate(targets):
+        out[owner[index]].append(target)
+    return out
 
 
 def job_settings(settings: dict[str, Any] | None, time_limit: float | None) -> dict[str, Any]:

@@ -114,12 +114,15 @@ def setting_args(server: DemoServer, **changes: object) -> list[str]:
 
 
 def test_two_nodes_share_the_targets_of_one_run(tmp_path: Path, shared_db: str) -> None:
-    with DemoServer() as server, scrapyd_node(tmp_path / "node1", shared_db) as node1, \
+    """Two sites (the demo site on two ports, the same articles on both):
+    each site's pages go to one node, and the two nodes store the same
+    articles at the same time without a duplicate."""
+    with DemoServer() as site1, DemoServer() as site2, scrapyd_node(tmp_path / "node1", shared_db) as node1, \
             scrapyd_node(tmp_path / "node2", shared_db) as node2:
-        targets = server.target_urls()
+        targets = site1.target_urls() + site2.target_urls()
         # DEBUG: the jobs' logs name each page they fetched ("Crawled (200) <GET ...>").
         proc = paperwall_cli("crawl", "--db", shared_db, "--scrapyd", node1, "--scrapyd", node2,
-                             *targets, *setting_args(server), "-s", "LOG_LEVEL=DEBUG")
+                             *targets, *setting_args(site1), "-s", "LOG_LEVEL=DEBUG")
         assert proc.returncode == 0, proc.stderr[-3000:]
         jobs = [get_json(f"{node}/listjobs.json?project=paperwall") for node in (node1, node2)]
     assert "outcome ok" in proc.stdout
@@ -138,8 +141,8 @@ def test_two_nodes_share_the_targets_of_one_run(tmp_path: Path, shared_db: str) 
             assert conn.scalar(select(func.count()).select_from(Article)) == 7
     finally:
         engine.dispose()
-    # Each node's log names only its own share.
-    for node_dir, share in zip(("node1", "node2"), shares(targets, 2)):
+    # Each node's log names only its own site's pages.
+    for node_dir, share in zip(("node1", "node2"), (site1.target_urls(), site2.target_urls())):
         log = next((tmp_path / node_dir / "logs").rglob("*.log")).read_text()
         assert all(f"<GET {url}>" in log for url in share)
         assert not any(f"<GET {url}>" in log for url in set(targets) - set(share))
@@ -233,6 +236,14 @@ def test_a_stopping_scheduler_cancels_its_jobs(tmp_path: Path) -> None:
     assert took < 15  # neither the crawl's minute-long delays nor the 60 s grace
 
 
-def test_shares_deal_the_targets_in_turn() -> None:
-    assert shares(["a", "b", "c", "d", "e"], 2) == [["a", "c", "e"], ["b", "d"]]
-    assert shares(["a"], 3) == [["a"], [], []]
+def test_shares_keep_each_site_on_one_node() -> None:
+    targets = ["https://a.org/1", "https://b.org/1", "https://a.org/2", "10.1080/x", "doi:10.1080/y", "10.1002/z"]
+    # a.org and the DOIs of 10.1080 (2 each) first, then b.org and 10.1002 to the emptier node.
+    assert shares(targets, 2) == [
+        ["https://a.org/1", "https://b.org/1", "https://a.org/2"], ["10.1080/x", "doi:10.1080/y", "10.1002/z"]
+    ]
+    assert shares(["https://a.org/1", "https://a.org/2"], 3) == [["https://a.org/1", "https://a.org/2"], [], []]
+    # Sites differ by port too (test servers on one loopback host).
+    assert shares(["http://127.0.0.1:8001/a", "http://127.0.0.1:8002/a"], 2) == [
+        ["http://127.0.0.1:8001/a"], ["http://127.0.0.1:8002/a"]
+    ]
