@@ -116,7 +116,7 @@ def run_line(report: CrawlReport) -> str:
               help="Override a Scrapy setting for this crawl (repeatable), e.g. -s DOWNLOAD_DELAY=5.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) on stderr.")
 @click.option("--scrapyd", "nodes", multiple=True, metavar="URL",
-              help="Run the crawl as jobs on these Scrapyd nodes (repeatable), sharing the targets;"
+              help="Run the crawl as jobs on these Scrapyd nodes (repeatable), each site on one node;"
                    " they write to the database named by their own PAPERWALL_DB.")
 @click.option("--time-limit", default=None, metavar="DURATION",
               help="Stop the crawl after this long (e.g. 30m, 2h); it stores what it read.")
