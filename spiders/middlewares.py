@@ -313,6 +313,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self._unreachable: dict[str, str] = {}  # netloc -> why
+        self._closed: set[str] = set()  # netlocs whose robots.txt was dropped as the crawl closed
 
     async def _parse_robots(self, response: Any, netloc: str, request: Request) -> None:
         if response.status >= 500:
@@ -320,11 +321,18 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        if not isinstance(exc, IgnoreRequest):
+        if isinstance(exc, IgnoreRequest) and str(exc).startswith(CLOSING):
+            # Dropped from the download queue as the crawl closed: the rules
+            # are unknown, so the requests that waited for them are not made
+            # either (Scrapy would read "no robots.txt": allow all).
+            self._closed.add(netloc)
+        elif not isinstance(exc, IgnoreRequest):
             self._unreachable[netloc] = f"{type(exc).__name__}: {exc}"
         super()._robots_error(exc, netloc)
 
     def process_request_2(self, rp: Any, request: Request) -> None:
+        if urlparse_cached(request).netloc in self._closed:
+            raise IgnoreRequest(f"{CLOSING}: its site's robots.txt was not read")
         reason = self._unreachable.get(urlparse_cached(request).netloc)
         if reason is not None:
             self._stats.inc_value("robotstxt/unreachable")

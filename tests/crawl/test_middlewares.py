@@ -19,7 +19,7 @@ from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
 
 from spiders.extensions import RobotsCrawlDelay, SiteDelayRobotParser, site_crawl_delay
-from spiders.middlewares import RetryAfterMiddleware, RobotsTxtMiddleware, parse_retry_after
+from spiders.middlewares import CLOSING, RetryAfterMiddleware, RobotsTxtMiddleware, parse_retry_after
 from spiders.settings import USER_AGENT
 
 from .conftest import REPO
@@ -213,3 +213,25 @@ def test_every_waiting_request_is_checked_against_robots() -> None:
     outcomes = asyncio.run(check_all())
     assert outcomes[0] is None
     assert all(isinstance(o, IgnoreRequest) for o in outcomes[1:]), outcomes
+
+
+def test_a_robots_txt_dropped_as_the_crawl_closes_lets_nothing_through() -> None:
+    """The requests waiting for a robots.txt that the closing crawl dropped
+    are not made: the rules are unknown (Scrapy reads such a failure as
+    "no robots.txt": allow all).  They fail as "crawl closing", which the
+    spider does not record as a fetch."""
+    crawler = crawler_with()
+
+    async def download_async(request: Request) -> TextResponse:
+        await asyncio.sleep(0.05)
+        raise IgnoreRequest(f"{CLOSING}: not sent")
+
+    crawler.engine = SimpleNamespace(downloader=StubDownloader(), download_async=download_async)
+    mw = RobotsTxtMiddleware(crawler)
+
+    async def check_all() -> list[Any]:
+        urls = [f"http://site.test/page/{i}" for i in range(3)]
+        return await asyncio.gather(*(mw.process_request(Request(u)) for u in urls), return_exceptions=True)
+
+    outcomes = asyncio.run(check_all())
+    assert all(isinstance(o, IgnoreRequest) and str(o).startswith(CLOSING) for o in outcomes), outcomes
