@@ -35,7 +35,16 @@ from urllib.parse import unquote
 from lxml import etree
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, doi_in_link, in_class, read_once, without_tracking, xpath
+from spiders.pages.base import (
+    ArticlePage,
+    article_field,
+    class_words,
+    doi_in_link,
+    in_class,
+    read_once,
+    without_tracking,
+    xpath,
+)
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -826,13 +835,21 @@ class AtyponArticlePage(ArticlePage):
         for ol in box.iter("ol"):  # 2019: no links, "DOI: 10.1021/x." in the text
             if "cited-content_cbyCitation" not in class_words(ol):
                 continue
+            # A highly cited article lists hundreds: the title is looked for
+            # among the entry's own spans before a descendant XPath.
             for li in ol.iterchildren("li"):
-                title = self.text_of(_ACS_CITED_TITLE(li)[:1])
+                spans = li.iterchildren("span")
+                title_element = next((c for c in spans if in_class(c, _ACS_CITED_TITLE_CLASS)), None)
+                if title_element is None:
+                    title_element = next(iter(_ACS_CITED_TITLE(li)), None)
+                title = self.text_of(title_element)
                 if not title:
                     continue
                 title = title[:-1] if title.endswith(".") else title
-                m = re.search(r"DOI:\s*(\S+)", self.text_of(li) or "")
-                hrefs = _ANY_HREF(li)
+                # "DOI: 10.1021/x." is one text node; the joined text would run
+                # into a link after it ("10.1021/x.Crossref").
+                m = next(filter(None, map(_ACS_DOI_IN_TEXT.search, _ACS_DOI_TEXTS(li))), None)
+                hrefs = _ANY_HREF(li) if next(li.iter("a"), None) is not None else []
                 url = self.absolute(hrefs[0]) if hrefs else None
                 items.append((title, url, parse_doi(m.group(1)) if m else doi_in_link(url)))
         for ul in box.iter("ul"):  # 2016: ul#citedBy > li > h2 > a
@@ -1045,6 +1062,13 @@ _AR_EMAIL = re.compile(r"[;,]?\s*e-?mail:?.*$", re.IGNORECASE)
 _OFFER_TITLE = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' purchase-item__title ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' add-article-to-cart__title ')]"
+)
+_ACS_CITED_TITLE_CLASS = "cited-content_cbyCitation_article-title"
+_ACS_DOI_IN_TEXT = re.compile(r"DOI:\s*(\S+)")
+_ACS_DOI_TEXTS = xpath(
+    ".//text()[contains(., 'DOI:')]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
+    plain=True,
 )
 _ACS_CITED_TITLE = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' cited-content_cbyCitation_article-title ')]")
 _ANY_HREF = xpath(".//a[@href][not(starts-with(@href, 'javascript'))]/@href")
