@@ -141,7 +141,8 @@ def _settings(pairs: Sequence[str]) -> dict[str, str]:
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy setting for this schedule's crawls (repeatable), e.g. -s DOWNLOAD_DELAY=5.")
 @click.option("--scrapyd", "nodes", multiple=True, metavar="URL",
-              help="Run the crawls as jobs on these Scrapyd nodes (repeatable), each site on one node (docs/deploy.md).")
+              help="Run the crawls as jobs on these Scrapyd nodes (repeatable), each site on one node"
+                   " (docs/deploy.md).")
 @click.option("--replace", is_flag=True, help="Replace a schedule of the same name.")
 @DB
 def schedule_add(

@@ -6,10 +6,11 @@ When one machine is not enough, the landing spider runs as Scrapyd jobs
 (Scrapy's own daemon) on several machines that all write to one PostgreSQL.
 This side opens the crawl run in that database, sends each node its share of
 the targets (``schedule.json``: spider ``landing``, ``urls`` one per line,
-``run_id``; all of a site's targets on one node, so its politeness holds), waits for the jobs to finish (``listjobs.json``), cancels the
-ones still running at the time limit (``cancel.json``) and closes the run
-with counts read from the fetches the nodes stored, as `paperwall crawl`
-does for a local crawl.  `paperwall crawl --scrapyd` runs `run_on_scrapyd`;
+``run_id``; all of a site's targets on one node, so its politeness holds),
+waits for the jobs to finish (``listjobs.json``), stops the ones still
+running at the time limit (``cancel.json``) and closes the run with counts
+read from the fetches the nodes stored, as `paperwall crawl` does for a
+local crawl.  `paperwall crawl --scrapyd` runs `run_on_scrapyd`;
 a schedule with nodes (`schedule add --scrapyd`) runs `dispatch` and `wait`
 inside its own run (`scheduler.runner`).
 
