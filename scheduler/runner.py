@@ -488,7 +488,7 @@ def _crawl_on_scrapyd(
     """The crawl as jobs on the schedule's Scrapyd nodes (`scheduler.scrapyd`).
     No revalidation step: the changed pages it keeps on this machine could
     not reach the nodes, whose crawls ask conditionally themselves."""
-    from scheduler.scrapyd import ScrapydError, dispatch, job_settings, missing_note, wait
+    from scheduler.scrapyd import Dispatch, ScrapydError, job_settings, missing_note, wait
 
     settings = job_settings(
         {"PAPERWALL_CONDITIONAL": "True", "PAPERWALL_MIGRATE": "False", "LOG_LEVEL": "INFO",
@@ -496,18 +496,20 @@ def _crawl_on_scrapyd(
         spec.time_limit,
     )
     try:
-        jobs = dispatch(run_id, [t.line for t in targets], spec.scrapyd, settings)
+        sent = Dispatch.start(run_id, [t.line for t in targets], spec.scrapyd, settings)
     except ScrapydError as exc:
         return "failed", None, [f"the crawl could not be sent to Scrapyd: {exc}"]
-    log.info("schedule %s: run %d: %d targets sent to Scrapyd: %s", spec.name, run_id, len(targets),
-             ", ".join(f"{job.node.url} job {job.id} ({job.targets})" for job in jobs))
-    outcome = wait(jobs, time_limit=spec.time_limit, grace=grace, stop=stop, force=force)
+    log.info("schedule %s: run %d: %d targets for Scrapyd; first jobs: %s", spec.name, run_id, len(targets),
+             ", ".join(f"{job.node.url} job {job.id} ({job.targets})" for job in sent.jobs))
+    outcome = wait(sent, time_limit=spec.time_limit, grace=grace, stop=stop, force=force)
     limit = format_duration(timedelta(seconds=spec.time_limit))
     notes = {
         "timeout": [f"time limit {limit} reached: the Scrapyd jobs still running were cancelled"],
         "interrupted": ["interrupted: the scheduler was stopping; the Scrapyd jobs were cancelled"],
         "crashed": ["a Scrapyd job vanished from its node (a node restarted or stopped answering)"],
     }.get(outcome, [])
+    if sent.unsent:
+        notes.append(f"{sent.unsent} targets not sent to the nodes before the run ended (they stay due)")
     if outcome == "ok":
         with session_scope(engine) as session:
             pages = session.scalar(select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id)) or 0

@@ -11,8 +11,8 @@ waits for the jobs to finish (``listjobs.json``), stops the ones still
 running at the time limit (``cancel.json``) and closes the run with counts
 read from the fetches the nodes stored, as `paperwall crawl` does for a
 local crawl.  `paperwall crawl --scrapyd` runs `run_on_scrapyd`;
-a schedule with nodes (`schedule add --scrapyd`) runs `dispatch` and `wait`
-inside its own run (`scheduler.runner`).
+a schedule with nodes (`schedule add --scrapyd`) runs `Dispatch.start` and
+`wait` inside its own run (`scheduler.runner`).
 
 The nodes find the database in their own environment (``PAPERWALL_DB``):
 its URL, password included, is never sent over Scrapyd's API, nor kept in
@@ -41,6 +41,9 @@ PROJECT = "paperwall"
 SPIDER = "landing"
 GRACE = 30.0  # seconds a cancelled job gets to stop cleanly before it is killed (as scheduled crawls)
 NODE_LOST_AFTER = 300.0  # seconds a node may not answer before its jobs count as lost
+# A job's targets, one per line, at most: Scrapyd passes them to the crawl as
+# one command-line argument, and Linux allows 128 KiB per argument.
+JOB_BYTES = 100_000
 
 
 class ScrapydError(Exception):
@@ -150,26 +153,79 @@ def job_settings(settings: dict[str, Any] | None, time_limit: float | None) -> d
     return out
 
 
-def dispatch(
-    run_id: int, targets: Sequence[str], node_urls: Sequence[str], settings: dict[str, Any],
-    project: str = PROJECT,
-) -> list[Job]:
-    """Send each node its share of the run's targets.  On an error the jobs
-    already sent are cancelled (the run is not half-started) and it is raised."""
-    nodes = [Node(url) for url in node_urls]
-    if not nodes:
-        raise ScrapydError("no Scrapyd node given")
-    jobs: list[Job] = []
-    try:
-        for node, share in zip(nodes, shares(targets, len(nodes))):
-            if share:
-                args = {"urls": "\n".join(share), "run_id": str(run_id)}
-                jobs.append(Job(node, node.schedule(args, settings, project), len(share)))
-    except ScrapydError:
-        for job in jobs:
-            _cancel_quietly(job, project)
-        raise
-    return jobs
+def batches(share: Sequence[str], max_bytes: int = JOB_BYTES) -> list[list[str]]:
+    """A node's share cut into jobs of at most `max_bytes` of targets (one per line)."""
+    out: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for target in share:
+        n = len(target.encode("utf-8")) + 1
+        if current and size + n > max_bytes:
+            out.append(current)
+            current, size = [], 0
+        current.append(target)
+        size += n
+    if current:
+        out.append(current)
+    return out
+
+
+@dataclass
+class Dispatch:
+    """A run's targets on the nodes.  Each node works through its share one
+    job at a time: Scrapyd hands a job's targets to the crawl as one
+    command-line argument (at most 128 KiB on Linux), so a large share is
+    cut into jobs of JOB_BYTES, and the next is sent when the previous has
+    finished, so that no site is ever crawled by two processes at once."""
+
+    run_id: int
+    settings: dict[str, Any]
+    project: str
+    nodes: list[Node]
+    queued: list[list[list[str]]]  # per node: the batches not sent yet
+    jobs: list[Job] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls, run_id: int, targets: Sequence[str], node_urls: Sequence[str], settings: dict[str, Any],
+        project: str = PROJECT, job_bytes: int = JOB_BYTES,
+    ) -> Dispatch:
+        """Send each node its first job.  On an error the jobs already sent
+        are cancelled (the run is not half-started) and it is raised."""
+        nodes = [Node(url) for url in node_urls]
+        if not nodes:
+            raise ScrapydError("no Scrapyd node given")
+        queued = [batches(share, job_bytes) for share in shares(targets, len(nodes))]
+        sent = cls(run_id, settings, project, nodes, queued)
+        try:
+            for index in range(len(nodes)):
+                sent.next_job(index)
+        except ScrapydError:
+            for job in sent.jobs:
+                _cancel_quietly(job, project)
+            raise
+        return sent
+
+    def next_job(self, index: int) -> None:
+        if self.queued[index]:
+            batch = self.queued[index].pop(0)
+            node = self.nodes[index]
+            args = {"urls": "\n".join(batch), "run_id": str(self.run_id)}
+            self.jobs.append(Job(node, node.schedule(args, self.settings, self.project), len(batch)))
+
+    def advance(self) -> None:
+        """Send a node its next job once its last one has finished."""
+        for index, node in enumerate(self.nodes):
+            last = next((job for job in reversed(self.jobs) if job.node is node), None)
+            if self.queued[index] and (last is None or last.state in ("finished", "lost")):
+                try:
+                    self.next_job(index)
+                except ScrapydError:
+                    pass  # asked again at the next poll; a node silent too long loses its jobs
+
+    @property
+    def unsent(self) -> int:
+        return sum(len(batch) for queue in self.queued for batch in queue)
 
 
 def run_on_scrapyd(
@@ -184,6 +240,7 @@ def run_on_scrapyd(
     grace: float = GRACE,
     poll: float = 2.0,
     project: str = PROJECT,
+    job_bytes: int = JOB_BYTES,
 ) -> ScrapydReport:
     """Crawl `targets` on the nodes as one new crawl run of `db_url`, and wait for it."""
     engine = make_engine(db_url)
@@ -191,19 +248,20 @@ def run_on_scrapyd(
         upgrade(engine)
         run_id = start_run(engine, trigger, description or f"{len(targets)} targets on {len(node_urls)} Scrapyd nodes")
         try:
-            jobs = dispatch(run_id, targets, node_urls, job_settings(settings, time_limit), project)
+            sent = Dispatch.start(run_id, targets, node_urls, job_settings(settings, time_limit), project, job_bytes)
         except ScrapydError as exc:
             finish_run(engine, run_id, outcome="failed", notes=[str(exc)])
             raise
-        outcome = wait(jobs, time_limit=time_limit, grace=grace, poll=poll, project=project)
-        counts = finish_run(engine, run_id, outcome=outcome)
+        outcome = wait(sent, time_limit=time_limit, grace=grace, poll=poll)
+        notes = [f"{sent.unsent} targets not sent to the nodes before the run ended"] if sent.unsent else []
+        counts = finish_run(engine, run_id, outcome=outcome, notes=notes)
         note = missing_note(len(targets), counts) if outcome == "ok" else None
         if note:
             note_run(engine, run_id, note)
             counts["notes"] = "\n".join(filter(None, [counts.get("notes"), note]))
     finally:
         engine.dispose()
-    return ScrapydReport(run_id, db_url, counts, jobs, outcome)
+    return ScrapydReport(run_id, db_url, counts, sent.jobs, outcome)
 
 
 def missing_note(targets: int, counts: dict[str, Any]) -> str | None:
@@ -216,29 +274,32 @@ def missing_note(targets: int, counts: dict[str, Any]) -> str | None:
 
 
 def wait(
-    jobs: list[Job],
+    sent: Dispatch,
     *,
     time_limit: float | None = None,
     grace: float = GRACE,
     poll: float = 2.0,
-    project: str = PROJECT,
     stop: threading.Event | None = None,
     force: threading.Event | None = None,
     progress: Callable[[list[Job]], None] | None = None,
 ) -> str:
-    """Wait for the jobs: "ok" when every one finished, "crashed" when one
-    vanished from its node (the node restarted), "timeout" when the time
-    limit came first, "interrupted" when `stop` was set.  Then the jobs
-    still running are cancelled (SIGINT: Scrapy stops and stores what it
-    read) and killed `grace` seconds later (at once when `force` is set)."""
+    """Wait for the run's jobs, sending each node its next one in turn: "ok"
+    when every one finished, "crashed" when one vanished from its node (the
+    node restarted), "timeout" when the time limit came first, "interrupted"
+    when `stop` was set.  Then no job is sent any more, the jobs still
+    running are cancelled (SIGINT: Scrapy stops and stores what it read)
+    and killed `grace` seconds later (at once when `force` is set)."""
+    jobs, project = sent.jobs, sent.project
     deadline = time.monotonic() + time_limit if time_limit else None
     ending: str | None = None  # why the jobs were cancelled
     cancelled = 0.0
     while True:
         _refresh(jobs, project)
+        if ending is None:
+            sent.advance()
         if progress:
             progress(jobs)
-        if all(job.state in ("finished", "lost") for job in jobs):
+        if all(job.state in ("finished", "lost") for job in jobs) and (ending or not sent.unsent):
             if ending:
                 return ending
             return "ok" if all(job.state == "finished" for job in jobs) else "crashed"

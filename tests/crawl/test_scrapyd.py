@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from paperwall.demo.server import DemoServer
-from scheduler.scrapyd import dispatch, run_on_scrapyd, shares, wait
+from scheduler.scrapyd import Dispatch, batches, run_on_scrapyd, shares, wait
 from storage.db import make_engine, upgrade
 from storage.models import Article, CrawlRun, Fetch
 from storage.runs import start_run
@@ -225,15 +225,39 @@ def test_a_stopping_scheduler_cancels_its_jobs(tmp_path: Path) -> None:
         upgrade(engine)
         run_id = start_run(engine, "test", "stopped")
         engine.dispose()
-        jobs = dispatch(run_id, server.target_urls(), [node], settings)
+        sent = Dispatch.start(run_id, server.target_urls(), [node], settings)
         stop, force = threading.Event(), threading.Event()
         threading.Timer(2, stop.set).start()
         threading.Timer(4, force.set).start()  # a second signal: kill without the rest of the grace
         started = time.monotonic()
-        outcome = wait(jobs, grace=60, poll=0.5, stop=stop, force=force)
+        outcome = wait(sent, grace=60, poll=0.5, stop=stop, force=force)
         took = time.monotonic() - started
     assert outcome == "interrupted"
     assert took < 15  # neither the crawl's minute-long delays nor the 60 s grace
+
+
+def test_a_large_share_runs_as_jobs_one_after_the_other(tmp_path: Path) -> None:
+    """A share larger than a job may carry (Scrapyd passes the targets as one
+    command-line argument) is cut into jobs that the node runs in turn, so
+    the site is never crawled by two processes at once."""
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    with DemoServer() as server, scrapyd_node(tmp_path / "node", db) as node:
+        targets = server.target_urls()
+        report = run_on_scrapyd(targets, db, [node], settings=fast_settings(server), poll=0.3, job_bytes=200)
+        finished = get_json(f"{node}/listjobs.json?project=paperwall")["finished"]
+    assert report.outcome == "ok"
+    assert len(report.jobs) == len(finished) == len(batches(targets, 200)) >= 3
+    assert sum(job.targets for job in report.jobs) == len(targets)
+    spans = sorted((job["start_time"], job["end_time"]) for job in finished)
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))  # never two at once
+    assert report.counts["pages"] == len(targets)
+
+
+def test_batches_stay_under_the_size_of_one_argument() -> None:
+    targets = [f"https://a.org/{i:03}" for i in range(10)]  # 18 bytes each with its newline
+    assert batches(targets, 40) == [targets[i:i + 2] for i in range(0, 10, 2)]
+    assert batches(targets, 10_000) == [targets]
+    assert batches(["https://a.org/" + "x" * 50], 10) == [["https://a.org/" + "x" * 50]]  # alone if too long
 
 
 def test_shares_keep_each_site_on_one_node() -> None:
