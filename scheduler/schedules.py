@@ -212,7 +212,9 @@ def _node_urls(urls: list[str] | tuple[str, ...]) -> list[str]:
     from scheduler.scrapyd import Node, ScrapydError
 
     try:
-        return [Node(url).url for url in urls]
+        for url in urls:
+            Node(url)  # checks it; the URL is kept as given (a USER:PASSWORD in it is the node's login)
+        return [url.strip().rstrip("/") for url in urls]
     except ScrapydError as exc:
         raise ScheduleError(str(exc)) from None
 

@@ -22,6 +22,7 @@ no fetch in this run, and the run's notes say so.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import threading
@@ -50,19 +51,31 @@ class ScrapydError(Exception):
     """A node that cannot be reached, or that refused a request (its message)."""
 
 
+def _shown(url: str) -> str:
+    """A node URL without its password, for messages."""
+    head, at, host = url.rpartition("@")
+    return f"{head.split('//', 1)[0]}//***@{host}" if at else url
+
+
 @dataclass
 class Node:
-    """One Scrapyd node's JSON API."""
+    """One Scrapyd node's JSON API.  A node behind Scrapyd's `username` /
+    `password` is given as http://USER:PASSWORD@node1:6800: they go in an
+    Authorization header, and `url` (what messages show) leaves them out."""
 
     url: str
     timeout: float = 30.0
     silent_since: float | None = None  # when it stopped answering (monotonic)
+    authorization: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        parts = urllib.parse.urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ScrapydError(f"not a Scrapyd URL: {self.url!r} (expected e.g. http://node1:6800)")
-        self.url = self.url.rstrip("/")
+        parts = urllib.parse.urlsplit(self.url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ScrapydError(f"not a Scrapyd URL: {_shown(self.url)!r} (expected e.g. http://node1:6800)")
+        if parts.username is not None:
+            pair = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+            self.authorization = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        self.url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])).rstrip("/")
 
     def call(self, endpoint: str, params: Sequence[tuple[str, str]] = (), *, post: bool = False) -> dict[str, Any]:
         query = urllib.parse.urlencode(list(params))
@@ -72,6 +85,8 @@ class Node:
             if post
             else urllib.request.Request(f"{url}?{query}" if query else url)
         )
+        if self.authorization:
+            request.add_header("Authorization", self.authorization)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 payload = json.loads(answer.read().decode("utf-8"))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,11 +61,16 @@ def get_json(url: str) -> dict:
 
 
 @contextmanager
-def scrapyd_node(home: Path, db_url: str) -> Iterator[str]:
-    """A Scrapyd daemon in `home` whose crawls write to `db_url` (PAPERWALL_DB)."""
+def scrapyd_node(home: Path, db_url: str, login: str = "") -> Iterator[str]:
+    """A Scrapyd daemon in `home` whose crawls write to `db_url` (PAPERWALL_DB),
+    behind Scrapyd's basic auth when `login` is "user:password"."""
     home.mkdir(parents=True)
     port = free_port()
-    (home / "scrapyd.conf").write_text(NODE_CONF.format(port=port))
+    conf = NODE_CONF.format(port=port)
+    if login:
+        user, _, password = login.partition(":")
+        conf += f"username = {user}\npassword = {password}\n"
+    (home / "scrapyd.conf").write_text(conf)
     (home / "scrapy.cfg").write_text(NODE_PROJECT)
     node_env = env()
     node_env["PAPERWALL_DB"] = db_url
@@ -79,6 +85,8 @@ def scrapyd_node(home: Path, db_url: str) -> Iterator[str]:
             try:
                 get_json(f"{url}/daemonstatus.json")
                 break
+            except urllib.error.HTTPError:
+                break  # it answers: 401 behind a login
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError("scrapyd did not start: " + (home / "scrapyd.err").read_text()[-2000:])
@@ -234,6 +242,22 @@ def test_a_stopping_scheduler_cancels_its_jobs(tmp_path: Path) -> None:
         took = time.monotonic() - started
     assert outcome == "interrupted"
     assert took < 15  # neither the crawl's minute-long delays nor the 60 s grace
+
+
+def test_a_node_behind_a_login(tmp_path: Path) -> None:
+    """Scrapyd's username/password: given in the node's URL, sent as basic
+    auth, never shown; without them the node's 401 is a one-line error."""
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    with DemoServer() as server, scrapyd_node(tmp_path / "node", db, login="crawler:s3cr:t") as node:
+        with_login = node.replace("http://", "http://crawler:s3cr%3At@")
+        report = run_on_scrapyd(server.target_urls()[:2], db, [with_login], settings=fast_settings(server), poll=0.3)
+        refused = paperwall_cli("crawl", "--db", db, "--scrapyd", node, server.target_urls()[0])
+        wrong = paperwall_cli("crawl", "--db", db, "--scrapyd", node.replace("http://", "http://crawler:nope@"),
+                              server.target_urls()[0])
+    assert report.outcome == "ok" and report.counts["pages"] == 2
+    assert all(job.node.url == node for job in report.jobs)
+    assert refused.returncode == 1 and "Unauthorized" in refused.stderr
+    assert wrong.returncode == 1 and "Unauthorized" in wrong.stderr and "nope" not in wrong.stderr
 
 
 def test_a_large_share_runs_as_jobs_one_after_the_other(tmp_path: Path) -> None:
