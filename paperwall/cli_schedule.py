@@ -359,7 +359,8 @@ def runs_command(limit: int, schedule_name: str | None, fmt: str, db_url: str | 
 def status_command(fmt: str, db_url: str | None) -> None:
     """Show what is due, which sites are backing off, the last error per site.
 
-    Also whether a scheduler is running against the database and the last run.
+    Also whether a scheduler is running against the database, the last run,
+    and what the Scrapyd nodes of the schedules say of themselves.
 
     \b
     Example:
@@ -369,12 +370,18 @@ def status_command(fmt: str, db_url: str | None) -> None:
     from scheduler.report import status
     from storage.db import make_engine, upgrade
 
+    from scheduler.schedules import open_store
+    from scheduler.scrapyd import node_statuses
+
     engine = make_engine(_db(db_url))
     try:
         upgrade(engine)
         s = status(engine)
     finally:
         engine.dispose()
+    with _errors(), open_store(_db(db_url)) as store:
+        nodes = list(dict.fromkeys(url for info in store.list() for url in info.spec.scrapyd))
+    s["scrapyd_nodes"] = node_statuses(nodes)
     if fmt == "json":
         _json(s)
         return
@@ -409,6 +416,12 @@ def status_command(fmt: str, db_url: str | None) -> None:
                [[d["domain"], _time(d["at"]), d["error"]] for d in s["last_error_per_domain"]])
     else:
         click.echo("Last error per site: none")
+    if s["scrapyd_nodes"]:
+        click.echo("")
+        click.echo("Scrapyd nodes of the schedules:")
+        _table(["NODE", "STATE", "RUNNING", "PENDING", "FINISHED"],
+               [[n["node"], n["state"] if n["state"] == "up" else f"unreachable ({n['error']})",
+                 n.get("running", "-"), n.get("pending", "-"), n.get("finished", "-")] for n in s["scrapyd_nodes"]])
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -132,6 +132,13 @@ class ScheduleSpec:
         return "; ".join(parts)
 
     @property
+    def shown_nodes(self) -> list[str]:
+        """The Scrapyd nodes without their logins."""
+        from scheduler.scrapyd import shown_url
+
+        return [shown_url(url) for url in self.scrapyd]
+
+    @property
     def effective_limit(self) -> int | None:
         """Targets per run: `limit`, else 1000 when crawling all due targets, else no limit."""
         if self.limit is not None:
@@ -243,7 +250,7 @@ class ScheduleInfo:
             "state": "paused" if self.paused else "active",
             "next_run": self.next_run,
             "last_run": self.last_run,
-            "spec": self.spec.to_dict(),
+            "spec": {**self.spec.to_dict(), "scrapyd": self.spec.shown_nodes},
         }
 
 

@@ -51,8 +51,8 @@ class ScrapydError(Exception):
     """A node that cannot be reached, or that refused a request (its message)."""
 
 
-def _shown(url: str) -> str:
-    """A node URL without its password, for messages."""
+def shown_url(url: str) -> str:
+    """A node URL without its login, for messages and listings."""
     head, at, host = url.rpartition("@")
     return f"{head.split('//', 1)[0]}//***@{host}" if at else url
 
@@ -71,7 +71,7 @@ class Node:
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ScrapydError(f"not a Scrapyd URL: {_shown(self.url)!r} (expected e.g. http://node1:6800)")
+            raise ScrapydError(f"not a Scrapyd URL: {shown_url(self.url)!r} (expected e.g. http://node1:6800)")
         if parts.username is not None:
             pair = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
             self.authorization = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
@@ -335,6 +335,23 @@ def wait(
             force.wait(poll)
         else:
             time.sleep(poll)
+
+
+def node_statuses(urls: Sequence[str], timeout: float = 5.0) -> list[dict[str, Any]]:
+    """What each node says of itself (`daemonstatus.json`): its jobs running,
+    pending and finished, or why it does not answer."""
+    out: list[dict[str, Any]] = []
+    for url in urls:
+        try:
+            node = Node(url, timeout=timeout)
+            answer = node.call("daemonstatus.json")
+        except ScrapydError as exc:
+            why = str(exc).partition(": ")[2] or str(exc)  # without the "Scrapyd at URL" it starts with
+            out.append({"node": shown_url(url), "state": "unreachable", "error": why})
+            continue
+        out.append({"node": node.url, "state": "up", "node_name": answer.get("node_name"),
+                    **{k: answer.get(k) for k in ("running", "pending", "finished")}})
+    return out
 
 
 def _refresh(jobs: list[Job], project: str) -> None:

@@ -209,6 +209,15 @@ def test_a_schedule_with_nodes_runs_its_crawls_there(tmp_path: Path) -> None:
             ran = paperwall_cli("schedule", "run", "fleet", "--db", db, "--no-progress")
             assert ran.returncode == 0, ran.stderr[-3000:]
         jobs = get_json(f"{node}/listjobs.json?project=paperwall")
+        # `paperwall status` asks the schedules' nodes how they are.
+        dead = f"http://127.0.0.1:{free_port()}"
+        assert paperwall_cli("schedule", "add", "gone", "--every", "1d", "--due", "--db", db, "--scrapyd", dead,
+                             "--scrapyd", node).returncode == 0
+        status = paperwall_cli("status", "--db", db).stdout
+    nodes = {line.split()[0]: line for line in status.split("Scrapyd nodes of the schedules:")[1].splitlines()[2:]}
+    assert nodes.keys() == {node, dead}
+    assert nodes[node].split()[1:] == ["up", "0", "0", "2"]  # running, pending, finished
+    assert "unreachable" in nodes[dead] and "refused" in nodes[dead]
     assert len(jobs["finished"]) == 2
     engine = make_engine(db)
     try:
@@ -258,6 +267,11 @@ def test_a_node_behind_a_login(tmp_path: Path) -> None:
     assert all(job.node.url == node for job in report.jobs)
     assert refused.returncode == 1 and "Unauthorized" in refused.stderr
     assert wrong.returncode == 1 and "Unauthorized" in wrong.stderr and "nope" not in wrong.stderr
+    # A schedule keeps the login to use it, and never lists it.
+    assert paperwall_cli("schedule", "add", "fleet", "--every", "1h", "--due", "--db", db,
+                         "--scrapyd", with_login).returncode == 0
+    listed = paperwall_cli("schedule", "list", "--format", "json", "--db", db).stdout
+    assert "s3cr" not in listed and json.loads(listed)[0]["spec"]["scrapyd"] == [node.replace("//", "//***@")]
 
 
 def test_a_large_share_runs_as_jobs_one_after_the_other(tmp_path: Path) -> None:
