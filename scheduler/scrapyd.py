@@ -48,7 +48,12 @@ JOB_BYTES = 100_000
 
 
 class ScrapydError(Exception):
-    """A node that cannot be reached, or that refused a request (its message)."""
+    """A node that cannot be reached, or that refused a request (its message:
+    `refused` then, and asking again will not help)."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 def shown_url(url: str) -> str:
@@ -93,7 +98,7 @@ class Node:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise ScrapydError(f"Scrapyd at {self.url}: {getattr(exc, 'reason', exc)}") from None
         if payload.get("status") != "ok":
-            raise ScrapydError(f"Scrapyd at {self.url}: {payload.get('message', payload)}")
+            raise ScrapydError(f"Scrapyd at {self.url}: {payload.get('message', payload)}", refused=True)
         return payload
 
     def schedule(self, args: dict[str, str], settings: dict[str, Any], project: str = PROJECT) -> str:
@@ -199,6 +204,8 @@ class Dispatch:
     nodes: list[Node]
     queued: list[list[list[str]]]  # per node: the batches not sent yet
     jobs: list[Job] = field(default_factory=list)
+    abandoned: int = 0  # targets of nodes given up before their turn
+    failing_since: dict[int, float] = field(default_factory=dict)  # node index -> first failed send
 
     @classmethod
     def start(
@@ -229,18 +236,33 @@ class Dispatch:
             self.jobs.append(Job(node, node.schedule(args, self.settings, self.project), len(batch)))
 
     def advance(self) -> None:
-        """Send a node its next job once its last one has finished."""
+        """Send a node its next job once its last one has finished.  A node
+        whose job was lost, or that has not answered for NODE_LOST_AFTER
+        seconds, is given up: its batches are not sent (their targets stay due)."""
+        now = time.monotonic()
         for index, node in enumerate(self.nodes):
+            if not self.queued[index]:
+                continue
             last = next((job for job in reversed(self.jobs) if job.node is node), None)
-            if self.queued[index] and (last is None or last.state in ("finished", "lost")):
+            if last is not None and last.state == "lost":
+                self._give_up(index)
+            elif last is None or last.state == "finished":
                 try:
                     self.next_job(index)
-                except ScrapydError:
-                    pass  # asked again at the next poll; a node silent too long loses its jobs
+                except ScrapydError as exc:
+                    since = self.failing_since.setdefault(index, now)
+                    if exc.refused or now - since >= NODE_LOST_AFTER:
+                        self._give_up(index)
+                else:
+                    self.failing_since.pop(index, None)
+
+    def _give_up(self, index: int) -> None:
+        self.abandoned += sum(len(batch) for batch in self.queued[index])
+        self.queued[index] = []
 
     @property
     def unsent(self) -> int:
-        return sum(len(batch) for queue in self.queued for batch in queue)
+        return self.abandoned + sum(len(batch) for queue in self.queued for batch in queue)
 
 
 def run_on_scrapyd(
@@ -314,10 +336,10 @@ def wait(
             sent.advance()
         if progress:
             progress(jobs)
-        if all(job.state in ("finished", "lost") for job in jobs) and (ending or not sent.unsent):
+        if all(job.state in ("finished", "lost") for job in jobs) and (ending or not any(sent.queued)):
             if ending:
                 return ending
-            return "ok" if all(job.state == "finished" for job in jobs) else "crashed"
+            return "ok" if all(job.state == "finished" for job in jobs) and not sent.abandoned else "crashed"
         now = time.monotonic()
         if ending is None and (stop is not None and stop.is_set() or deadline is not None and now >= deadline):
             ending, cancelled = ("interrupted" if stop is not None and stop.is_set() else "timeout"), now
