@@ -310,6 +310,11 @@ class LandingSpider(scrapy.Spider):
             return
         if not endpoints:
             return
+        if METRICS_ENDPOINT in endpoints:
+            # Its figures come from the widget, which changes while the page
+            # does not: the page's own validators would answer 304 and the
+            # figures would never be read again.  It is asked in full.
+            result.etag = result.last_modified = None
         state = {"result": result, "page_cls": type(page), "waiting": set(endpoints)}
         self._held[id(state)] = state
         for name, url in endpoints.items():
