@@ -54,7 +54,7 @@ from sqlalchemy import Engine, func, or_, select
 from scheduler.lock import pid_alive, this_host
 from scheduler.schedules import ScheduleSpec, trigger_name
 from storage.db import make_engine, normalize_url, session_scope, upgrade
-from storage.models import CrawlRun, Fetch, Target, utcnow
+from storage.models import CrawlRun, Target, utcnow
 from storage.runs import (
     DueTarget,
     add_targets,
@@ -342,6 +342,10 @@ def run_schedule(
         outcome, returncode, more = _crawl(db_url, engine, spec, run_id, selection.targets, stop, force, grace,
                                            foreground, progress, verbose)
         counts = finish_run(engine, run_id, outcome=outcome, notes=[*selection.notes, *more])
+        if spec.scrapyd:
+            from scheduler.scrapyd import note_missing
+
+            note_missing(engine, run_id, len(selection.targets), counts)
         notes = [n for n in (counts.get("notes") or "").splitlines() if n]
         result = RunResult(spec.name, run_id, outcome, counts, notes, time.monotonic() - started,
                            len(selection.targets), returncode)
@@ -416,7 +420,7 @@ def _crawl(
 ) -> tuple[str, int | None, list[str]]:
     """Run the revalidation step, then the crawl of what it left; (outcome, exit code, notes)."""
     if spec.scrapyd:
-        return _crawl_on_scrapyd(engine, spec, run_id, targets, stop, force, grace)
+        return _crawl_on_scrapyd(spec, run_id, targets, stop, force, grace)
     label = f"[{spec.name} run {run_id}]"
     limit = format_duration(timedelta(seconds=spec.time_limit))
     notes: list[str] = []
@@ -477,18 +481,13 @@ def _crawl(
 
 
 def _crawl_on_scrapyd(
-    engine: Engine,
-    spec: ScheduleSpec,
-    run_id: int,
-    targets: list[DueTarget],
-    stop: threading.Event | None,
-    force: threading.Event | None,
-    grace: float,
+    spec: ScheduleSpec, run_id: int, targets: list[DueTarget], stop: threading.Event | None,
+    force: threading.Event | None, grace: float,
 ) -> tuple[str, int | None, list[str]]:
     """The crawl as jobs on the schedule's Scrapyd nodes (`scheduler.scrapyd`).
     No revalidation step: the changed pages it keeps on this machine could
     not reach the nodes, whose crawls ask conditionally themselves."""
-    from scheduler.scrapyd import Dispatch, ScrapydError, job_settings, missing_note, wait
+    from scheduler.scrapyd import Dispatch, ScrapydError, job_settings, wait
 
     settings = job_settings(
         {"PAPERWALL_CONDITIONAL": "True", "PAPERWALL_MIGRATE": "False", "LOG_LEVEL": "INFO",
@@ -510,11 +509,6 @@ def _crawl_on_scrapyd(
     }.get(outcome, [])
     if sent.unsent:
         notes.append(f"{sent.unsent} targets not sent to the nodes before the run ended (they stay due)")
-    if outcome == "ok":
-        with session_scope(engine) as session:
-            pages = session.scalar(select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id)) or 0
-        note = missing_note(len(targets), {"pages": pages})
-        notes += [note] if note else []
     return outcome, None, notes
 
 

@@ -292,22 +292,23 @@ def run_on_scrapyd(
         outcome = wait(sent, time_limit=time_limit, grace=grace, poll=poll)
         notes = [f"{sent.unsent} targets not sent to the nodes before the run ended"] if sent.unsent else []
         counts = finish_run(engine, run_id, outcome=outcome, notes=notes)
-        note = missing_note(len(targets), counts) if outcome == "ok" else None
-        if note:
-            note_run(engine, run_id, note)
-            counts["notes"] = "\n".join(filter(None, [counts.get("notes"), note]))
+        note_missing(engine, run_id, len(targets), counts)
     finally:
         engine.dispose()
     return ScrapydReport(run_id, db_url, counts, sent.jobs, outcome)
 
 
-def missing_note(targets: int, counts: dict[str, Any]) -> str | None:
-    """A run's note when targets left no fetch: the nodes may write elsewhere."""
+def note_missing(engine: Any, run_id: int, targets: int, counts: dict[str, Any]) -> None:
+    """After a run on the nodes ended "ok" (`counts` from `finish_run`): when
+    targets left no fetch, the nodes may write to another database; the
+    run's notes (and `counts["notes"]`) say so."""
     missing = targets - counts["pages"]
-    if missing <= 0:
-        return None
-    return (f"{missing} of {targets} targets left no fetch in this run: do the Scrapyd nodes' PAPERWALL_DB "
+    if counts.get("outcome") != "ok" or missing <= 0:
+        return
+    note = (f"{missing} of {targets} targets left no fetch in this run: do the Scrapyd nodes' PAPERWALL_DB "
             "name this database? (the jobs' logs are on the nodes)")
+    note_run(engine, run_id, note)
+    counts["notes"] = "\n".join(filter(None, [counts.get("notes"), note]))
 
 
 def wait(

@@ -60,7 +60,6 @@ class DropQueuedOnClose:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.loop: Any = None
-        self.dropped = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -84,7 +83,7 @@ class DropQueuedOnClose:
         # retries can still hand requests to the downloader meanwhile.
         dropped = drop_queued(self.crawler, None, f"{CLOSING}: not sent")
         if dropped:
-            self.dropped += dropped
+            self.crawler.stats.inc_value("paperwall/dropped_on_close", dropped)
             logger.info("crawl closing: %d requests waiting for their site's delay dropped (targets stay due)",
                         dropped)
 

@@ -390,9 +390,9 @@ class AtyponArticlePage(ArticlePage):
             # ten times faster than joining the text nodes in Python.
             if "ISSN" not in etree.tostring(footer, method="text", encoding=str, with_tail=False):
                 continue
+            if any(a.tag in ("article", "li") for a in footer.iterancestors()):
+                continue  # a card's footer, about another article
             text = " ".join(footer.itertext())
-            if "ISSN" not in text or any(a.tag in ("article", "li") for a in footer.iterancestors()):
-                continue  # no ISSN, or a card's footer, about another article
             for m in _LABELLED_ISSN.finditer(text):
                 issn = parse_issn(m.group(1))
                 if issn and issn not in found:
@@ -1051,8 +1051,7 @@ def literatum_websites(page: ArticlePage) -> set[str]:
 
 # --- helpers ----------------------------------------------------------------------------
 
-# The text test in XPath: a site footer can hold hundreds of links.  Labels
-# are upper case ("ISSN", "eISSN", "Online ISSN").
+# Footer ISSN labels are upper case ("ISSN", "eISSN", "Online ISSN").
 _LABELLED_ISSN = re.compile(r"\bE?ISSN\b:?\s*(\d{4}\s*-\s*\d{3}[\dXx])", re.IGNORECASE)
 _HEADER_AUTHORS = xpath(".//span[@property='author']")
 _LOA_AUTHORS = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")
