@@ -56,7 +56,7 @@ PAGE = b"""<html><head><title>t</title></head><body>
 
 
 class _IdsPage(ArticlePage):
-    collect_ids = True
+    id_lookups = ("a",)
     class_markers = ("box", "s", "head", "text")
 
 
@@ -76,6 +76,32 @@ def test_by_id_from_the_parser_table_equals_the_walk(element_id: str) -> None:
         assert etree.tostring(found) == etree.tostring(expected)
     if element_id == "a":
         assert found.tag == "div"  # the first of two elements with that id
+
+
+class _LookupPage(ArticlePage):
+    id_lookups = ("widget", "trendmd-box")
+
+
+def test_a_body_that_spells_no_looked_up_id_keeps_no_id_table() -> None:
+    page = _LookupPage(response=make_response("https://example.org/", PAGE))
+    assert page.by_id("widget") is None
+    assert page.__dict__["_ids_collected"] is False
+    assert "_id_index" not in page.__dict__  # answered without a walk
+    # An id the page object does not declare (a tab's pane, say) is walked for.
+    assert page.by_id("c").get("class") == "box"
+    spelled = _LookupPage(response=make_response("https://example.org/", PAGE.replace(b'id="c"', b'id="widget"')))
+    assert spelled.by_id("widget").get("class") == "box"
+    assert spelled.__dict__["_ids_collected"] is True
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-7"])
+def test_a_body_not_written_in_ascii_is_searched_by_the_walk(encoding: str) -> None:
+    # The body's bytes cannot tell: "widget" in UTF-16 is not b"widget".
+    body = PAGE.decode().replace('id="c"', 'id="widget"').encode(encoding)
+    headers = {"Content-Type": f"text/html; charset={encoding}"}
+    page = _LookupPage(response=make_response("https://example.org/", body, headers))
+    found = page.by_id("widget")
+    assert found is not None and found.get("class") == "box"
 
 
 def test_by_class_in_groups_as_xpath_per_container_would() -> None:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spiders.pages.text import (
+    clean,
     parse_count,
     parse_date,
     parse_doi,
@@ -116,3 +117,13 @@ def test_strip_list_joint_is_the_regex_it_replaces(text: str) -> None:
 )
 def test_strip_list_joint(text: str, expected: str) -> None:
     assert strip_list_joint(text) == expected
+
+
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.)])")
+
+
+@given(st.lists(st.sampled_from([" ", "  ", "\n", "\u00a0", "\u200b", ",", ";", ":", ".", ")", "(", "a", "é"]), max_size=10)
+       .map("".join))
+def test_tidy_punctuation_is_the_regex_it_replaces(text: str) -> None:
+    folded = clean(text)
+    assert tidy_punctuation(text) == (_SPACE_BEFORE_PUNCT.sub(r"\1", folded) if folded else None)

@@ -56,7 +56,7 @@ PAGE_CLASSES: tuple[type[ArticlePage], ...] = _load_page_classes()
 # Page-independent readings of ArticlePage, safe to hand to a subclass.
 _SHARED_CACHES = (
     "sel", "_tagged", "meta_pairs", "meta", "jsonld_scripts", "jsonld", "scholarly", "_id_index",
-    "_ids_collected",
+    "_ids_collected", "_ascii_body",
 )
 
 

@@ -67,7 +67,7 @@ _NOT_OURS = re.compile(r"\bwiley\b|taylor\s*(&|and)\s*francis", re.IGNORECASE)
 
 class AtyponArticlePage(ArticlePage):
     """Any Atypon Literatum article page."""
-    collect_ids = True  # it calls by_id
+    id_lookups = ("trendmd-suggestions",)
 
     platform_name = "atypon"
     hosts: tuple[str, ...] = ()

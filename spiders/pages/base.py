@@ -123,7 +123,8 @@ def _keyword_box(element: Any) -> bool:
     """A keyword list's container: class `abstractKeywords` (Atypon), or any
     class containing "keyword"."""
     value = element.get("class")
-    return value is not None and ("keyword" in value or in_class(element, "abstractKeywords"))
+    # "eyword": both spellings in one test, before in_class splits the value.
+    return value is not None and "eyword" in value and ("keyword" in value or in_class(element, "abstractKeywords"))
 
 
 def _under_keyword_box(node: Any, stop: Any) -> bool:
@@ -310,10 +311,11 @@ class ArticlePage(WebPage[ArticleRecord]):
     # the document (`by_class`) instead of one XPath scan per field: the
     # extraction budget is twice the time lxml needs to parse the page.
     class_markers: tuple[str, ...] = ()
-    # True when the page object looks elements up by id (`by_id`): the parser
-    # then keeps libxml2's id table, which costs ~5% of the parse, where
-    # indexing every id attribute afterwards costs ~10%.
-    collect_ids: bool = False
+    # Ids the page object looks up by name (`by_id`).  When the body spells
+    # one, the parser keeps libxml2's id table, which costs ~5% of the parse,
+    # where indexing every id attribute afterwards costs ~10%; most pages of
+    # a platform spell none, and `by_id` then answers from the body's bytes.
+    id_lookups: tuple[str, ...] = ()
 
     # --- shared plumbing ----------------------------------------------------
 
@@ -323,11 +325,13 @@ class ArticlePage(WebPage[ArticleRecord]):
         declares (BOM, HTTP header, meta charset, else sniffed), instead of
         being decoded to text and encoded again (nor copied: the body is bytes)."""
         body = self.response.body
-        collect_ids = type(self).collect_ids
-        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, self._encoding(), collect_ids)
+        collect_ids = any(i in body for i in _encoded_ids(type(self)))
+        encoding = self._encoding()
+        root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, encoding, collect_ids)
         if root is None:
             return self.response.selector
         self.__dict__["_ids_collected"] = collect_ids
+        self.__dict__["_ascii_body"] = _ascii_compatible(encoding or "utf-8")
         return Selector(root=root, type="html")
 
     def _encoding(self) -> str | None:
@@ -415,9 +419,14 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     def by_id(self, element_id: str) -> Any:
         """The element with this id (the first one), or None: from the
-        parser's id table when it kept one (`collect_ids`), else from an
-        index of all ids built in one walk on the first call."""
+        parser's id table when it kept one (`id_lookups`), else from an
+        index of all ids built in one walk on the first call.  One of
+        `id_lookups` is absent without either when the body's bytes spell
+        none of them and its encoding writes ASCII as ASCII."""
         root = self.sel.root
+        state = self.__dict__
+        if not state.get("_ids_collected") and state.get("_ascii_body") and element_id in type(self).id_lookups:
+            return None  # the body spells none of them (`sel`)
         # XPath id() splits its argument at whitespace: such ids go to the walk.
         if self.__dict__.get("_ids_collected") and element_id and not _HAS_SPACE.search(element_id):
             found = _BY_ID(root, id=element_id)
@@ -569,6 +578,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         if nodes is None:
             return None
         if not isinstance(nodes, (list, tuple)):
+            if not exclude and isinstance(nodes, etree._Element):
+                return _element_text(nodes)
             nodes = [nodes]
         roots = [n.root if isinstance(n, Selector) else n for n in nodes]
         skip: set[Any] = set()
@@ -1070,6 +1081,22 @@ _BLOCK_TAGS = frozenset(
 _HIDDEN_TAGS = frozenset(("script", "style", "noscript", "template"))
 
 
+def _element_text(el: Any) -> str | None:
+    """`text_of` one element, without its tail: what `_visible_text` gives.
+    A leaf (a title, a name, a link: most calls) is its own text."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag in _HIDDEN_TAGS:
+        return None  # a comment's or a script's own text is not visible
+    if not len(el):
+        return clean(el.text)
+    parts: list[str] = []
+    _visible_text(el, parts, _NO_SKIP, tail=False)
+    return clean("".join(parts))
+
+
+_NO_SKIP: frozenset[Any] = frozenset()
+
+
 def _visible_text(el: Any, out: list[str], skip: set[Any], tail: bool = True) -> None:
     """Text as a reader sees it: inline markup (<sub>, <i>) joins words
     ("CO<sub>2</sub>" is "CO2"), block elements separate them."""
@@ -1115,6 +1142,25 @@ def meta_declared_encoding(body: bytes) -> str | None:
             if found:
                 return found
     return html_body_declared_encoding(chunk)
+
+
+@functools.cache
+def _encoded_ids(cls: type) -> tuple[bytes, ...]:
+    return tuple(i.encode() for i in cls.id_lookups if i.isascii())
+
+
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+
+
+@functools.cache
+def _ascii_compatible(encoding: str) -> bool:
+    """True when this encoding writes printable ASCII as the same bytes (UTF-8,
+    Latin-1, Windows-125x, Shift JIS...), so that an ASCII string absent
+    from a body's bytes is absent from its text; not UTF-16 or UTF-7."""
+    try:
+        return _PRINTABLE_ASCII.decode("ascii").encode(encoding) == _PRINTABLE_ASCII
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _parse_html(body: bytes, encoding: str | None, collect_ids: bool = False) -> Any:

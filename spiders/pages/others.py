@@ -375,7 +375,7 @@ class MdpiArticlePage(_PlatformPage):
     """MDPI: authors with numbered affiliations, "Published:" in the history
     line, the "Open Access" and type labels, "Article Views" and citation
     counters, and a "Recommended Articles" list loaded by script."""
-    collect_ids = True  # it calls by_id
+    id_lookups = ("html-keywords", "framed_div_cited_count", "recommended-articles-modal")
 
     platform_name = "mdpi"
     hosts = ("mdpi.com",)
@@ -502,7 +502,7 @@ class PlosArticlePage(_PlatformPage):
     """PLOS journals (journals.plos.org): the author list with affiliation
     tooltips, "Open Access", the type label, and the ALM signposts (views,
     citations, saves, shares) that a script fills ("Loading metrics")."""
-    collect_ids = True  # it calls by_id
+    id_lookups = ("author-list", "almSignposts")
 
     platform_name = "plos"
     hosts = ("plos.org",)
@@ -667,7 +667,7 @@ class ElifeArticlePage(_PlatformPage):
     """eLife: Dublin Core metadata only; the page shows the type, the
     "Cite this article as: eLife 2019;8:e44753" line, author details, the
     metrics section (page views, downloads, citations) and "Further reading"."""
-    collect_ids = True  # it calls by_id
+    id_lookups = ("abstract",)
 
     platform_name = "elife"
     hosts = ("elifesciences.org",)

@@ -17,7 +17,7 @@ from dateutil import parser as date_parser
 from price_parser import Price
 
 _WS = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.)])")
+_TIDIED_MARKS = (",", ";", ":", ".", ")")
 
 
 def clean(text: str | None) -> str | None:
@@ -37,7 +37,13 @@ def clean_list(texts: Iterable[str | None]) -> list[str]:
 def tidy_punctuation(text: str | None) -> str | None:
     """'Paul Sabatier , Toulouse' -> 'Paul Sabatier, Toulouse' (Literatum affiliations)."""
     text = clean(text)
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text) if text else None
+    if not text:
+        return None
+    # clean() leaves single spaces only: the one before a mark goes.
+    for mark in _TIDIED_MARKS:
+        if " " + mark in text:
+            text = text.replace(" " + mark, mark)
+    return text
 
 
 def strip_list_joint(text: str) -> str:
