@@ -176,3 +176,23 @@ def test_a_subclass_field_reads_its_base_field_through_super() -> None:
     page = _Suffixed(response=make_response("https://example.org/", TITLED))
     assert page._base_title == "a title"
     assert ArticlePage.title.__get__(None, ArticlePage) is ArticlePage.__dict__["title"]  # class access: the descriptor
+
+
+_MIXED = b"""<html><body><p id="p">Dept. <sup>1</sup>of <a href="#">Physics</a>, <span class="x">CA</span>
+<span>94720<sup>*</sup></span>; <i>email</i>: <a href="mailto:a@b">a@b</a></p></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("exclude", "expected"),
+    [
+        ("self::sup", "Dept. of Physics, CA 94720; email: a@b"),
+        ("self::sup or self::a", "Dept. of , CA 94720; email:"),
+        ("self::span", "Dept. 1of Physics, ; email: a@b"),
+        ("self::span[@class='x']", "Dept. 1of Physics, 94720*; email: a@b"),  # not tags only: through XPath
+        ("self::sup or self::i", "Dept. of Physics, CA 94720; : a@b"),
+    ],
+)
+def test_text_of_leaves_out_the_excluded_descendants_and_keeps_their_tails(exclude: str, expected: str) -> None:
+    page = _WalkPage(response=make_response("https://example.org/", _MIXED))
+    assert page.text_of(page.by_id("p"), exclude=exclude) == expected
+    assert page.text_of(page.by_id("p")) == "Dept. 1of Physics, CA 94720*; email: a@b"

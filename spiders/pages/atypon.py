@@ -444,7 +444,7 @@ class AtyponArticlePage(ArticlePage):
         "Vol. 6:15-38"; science.org "Cite as" line "... Science 267, 74-77"."""
         for box in self.by_class("article-details"):
             for p in box.iterchildren("p"):
-                m = re.match(r"^Vol\.\s*(\w+)(?:\((\w+)\))?:\s*([\w-]+(?:[-–][\w-]+)?)", self.text_of(p) or "")
+                m = _AR_LOCATOR.match(self.text_of(p) or "")
                 if m:
                     first, last = split_pages(m.group(3))
                     return m.group(1), m.group(2), first, last
@@ -598,7 +598,7 @@ class AtyponArticlePage(ArticlePage):
             if "--open" in words or "--free" in words:
                 return "open"
         for name in ("editors-choice", "article_header-open-access"):
-            if re.search(r"\b(open|free) access\b", self.first_text(name) or "", re.IGNORECASE):
+            if _OPEN_OR_FREE.search(self.first_text(name) or ""):
                 return "open"
         if self.offers or any(
             self.by_class(name) for name in ("denial-block", "get__access", "purchaseArea", "purchase-item")
@@ -1061,6 +1061,8 @@ _ARTICLE_META = xpath("following-sibling::div[@id='articleMeta'][1]")
 _OLD_AUTHORS = xpath("./div[@id='authors']/span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")
 _OLD_AFFILIATIONS = xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' affiliations ')]")
 _FIRST_LINK = xpath(".//a[contains(@href, '/author/') or contains(@href, 'Contrib')][1]")
+_AR_LOCATOR = re.compile(r"^Vol\.\s*(\w+)(?:\((\w+)\))?:\s*([\w-]+(?:[-–][\w-]+)?)")
+_OPEN_OR_FREE = re.compile(r"\b(open|free) access\b", re.IGNORECASE)
 _AR_EMAIL = re.compile(r"[;,]?\s*e-?mail:?.*$", re.IGNORECASE)
 _OFFER_TITLE = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' purchase-item__title ')"

@@ -585,8 +585,12 @@ class ArticlePage(WebPage[ArticleRecord]):
         skip: set[Any] = set()
         if exclude:
             # The elements themselves, not their ids: lxml proxies live only while referenced.
-            find = xpath(f".//*[{exclude}]")
-            skip = {e for r in roots if not isinstance(r, str) for e in find(r)}
+            tags = _excluded_tags(exclude)
+            if tags:  # "self::sup or self::a": lxml's tag filter, without an XPath run
+                skip = {e for r in roots if not isinstance(r, str) for e in r.iterdescendants(tags)}
+            else:
+                find = xpath(f".//*[{exclude}]")
+                skip = {e for r in roots if not isinstance(r, str) for e in find(r)}
         parts: list[str] = []
         for root in roots:
             if isinstance(root, str):
@@ -1079,6 +1083,17 @@ _BLOCK_TAGS = frozenset(
     "p div li ul ol br h1 h2 h3 h4 h5 h6 tr td th table section article header footer dd dt".split()
 )
 _HIDDEN_TAGS = frozenset(("script", "style", "noscript", "template"))
+
+
+_TAG_TESTS = re.compile(r"self::[a-z][a-z0-9]*(?: or self::[a-z][a-z0-9]*)*")
+
+
+@functools.lru_cache(maxsize=256)
+def _excluded_tags(exclude: str) -> tuple[str, ...]:
+    """The tags of an `exclude` that only names tags ("self::sup or self::a"), else ()."""
+    if not _TAG_TESTS.fullmatch(exclude):
+        return ()
+    return tuple(part.strip()[len("self::"):] for part in exclude.split(" or "))
 
 
 def _element_text(el: Any) -> str | None:

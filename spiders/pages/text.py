@@ -270,15 +270,20 @@ def split_pages(text: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     # "Article: 1117749" is an article number standing in for pages.
-    text = re.sub(r"^(pages?|pp?\.?|article( number)?:?|art\. no\.?)\s*", "", text, flags=re.IGNORECASE)
-    parts = re.split(r"\s*[-–—]\s*", text, maxsplit=1)
+    text = _PAGES_LABEL.sub("", text)
+    parts = _PAGE_RANGE.split(text, maxsplit=1)
     first = parts[0] or None
     last = parts[1] if len(parts) > 1 and parts[1] else None
-    if first and not re.match(r"^[A-Za-z]{0,3}\d+[A-Za-z]{0,3}$", first):
+    if first and not _PAGE_NUMBER.match(first):
         return None, None
-    if last and not re.match(r"^[A-Za-z]{0,3}\d+[A-Za-z]{0,3}$", last):
+    if last and not _PAGE_NUMBER.match(last):
         last = None
     return first, last
+
+
+_PAGES_LABEL = re.compile(r"^(pages?|pp?\.?|article( number)?:?|art\. no\.?)\s*", re.IGNORECASE)
+_PAGE_RANGE = re.compile(r"\s*[-–—]\s*")
+_PAGE_NUMBER = re.compile(r"^[A-Za-z]{0,3}\d+[A-Za-z]{0,3}$")
 
 
 def split_name(name: str) -> tuple[str | None, str | None]:
