@@ -201,6 +201,8 @@ def _crawl_on_scrapyd(
     click.echo(run_line(CrawlReport(report.run_id, db_url, report.counts)) + f"; outcome {report.outcome}")
     if report.counts.get("notes"):
         click.echo(report.counts["notes"], err=True)
+    if report.outcome == "crashed":
+        raise SystemExit(1)  # a script sees it; the run and its notes are stored
 
 
 def _parse_overrides(pairs: Iterable[str]) -> dict[str, str]:

@@ -487,7 +487,7 @@ def _crawl_on_scrapyd(
     """The crawl as jobs on the schedule's Scrapyd nodes (`scheduler.scrapyd`).
     No revalidation step: the changed pages it keeps on this machine could
     not reach the nodes, whose crawls ask conditionally themselves."""
-    from scheduler.scrapyd import Dispatch, ScrapydError, job_settings, wait
+    from scheduler.scrapyd import Dispatch, ScrapydError, job_settings, read_job_logs, wait
 
     settings = job_settings(
         {"PAPERWALL_CONDITIONAL": "True", "PAPERWALL_MIGRATE": "False", "LOG_LEVEL": "INFO",
@@ -509,6 +509,8 @@ def _crawl_on_scrapyd(
     }.get(outcome, [])
     if sent.unsent:
         notes.append(f"{sent.unsent} targets not sent to the nodes before the run ended (they stay due)")
+    crashes, errors = read_job_logs(sent.jobs) if outcome == "ok" else ([], [])  # "ok": none was cancelled
+    outcome, notes = "crashed" if crashes else outcome, notes + crashes + errors
     return outcome, None, notes
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import threading
 import time
 import urllib.error
@@ -42,6 +43,7 @@ PROJECT = "paperwall"
 SPIDER = "landing"
 GRACE = 30.0  # seconds a cancelled job gets to stop cleanly before it is killed (as scheduled crawls)
 NODE_LOST_AFTER = 300.0  # seconds a node may not answer before its jobs count as lost
+LOG_TAIL = 65_536  # bytes of a finished job's log read to tell whether its crawl closed
 # A job's targets, one per line, at most: Scrapyd passes them to the crawl as
 # one command-line argument, and Linux allows 128 KiB per argument.
 JOB_BYTES = 100_000
@@ -109,10 +111,34 @@ class Node:
                    for name, value in settings.items()]
         return str(self.call("schedule.json", params, post=True)["jobid"])
 
-    def states(self, project: str = PROJECT) -> dict[str, str]:
-        """job id -> "pending" / "running" / "finished"."""
+    def states(self, project: str = PROJECT) -> dict[str, dict[str, Any]]:
+        """job id -> its listjobs.json entry, with "state": "pending" / "running" / "finished"."""
         jobs = self.call("listjobs.json", [("project", project)])
-        return {job["id"]: state for state in ("pending", "running", "finished") for job in jobs.get(state, [])}
+        return {job["id"]: {**job, "state": state} for state in ("pending", "running", "finished")
+                for job in jobs.get(state, [])}
+
+    def log_tail(self, path: str, size: int = LOG_TAIL) -> str | None:
+        """The last `size` bytes of a job's log (its `log_url`), or None when
+        the node keeps no log (Scrapyd's `logs_dir` empty) or does not answer."""
+        url = urllib.parse.urljoin(self.url + "/", path.lstrip("/"))
+        # Twisted, which serves the logs, answers 500 to a suffix range longer
+        # than the file: such a log is short, and is asked for whole.
+        for ranged in (True, False):
+            request = urllib.request.Request(url)
+            if ranged:
+                request.add_header("Range", f"bytes=-{size}")
+            if self.authorization:
+                request.add_header("Authorization", self.authorization)
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                    # A server that ignores Range sends the whole log: only its end is kept.
+                    return answer.read()[-size:].decode("utf-8", "replace")
+            except urllib.error.HTTPError as exc:
+                if not ranged or exc.code not in (416, 500):
+                    return None
+            except (urllib.error.URLError, OSError, ValueError):
+                return None
+        return None
 
     def cancel(self, job: str, project: str = PROJECT, signal: str = "INT") -> None:
         self.call("cancel.json", [("project", project), ("job", job), ("signal", signal)], post=True)
@@ -124,6 +150,7 @@ class Job:
     id: str
     targets: int
     state: str = "pending"
+    log_url: str | None = None  # where the node serves its log (Scrapyd >= 1.4)
 
 
 @dataclass
@@ -291,6 +318,8 @@ def run_on_scrapyd(
             raise
         outcome = wait(sent, time_limit=time_limit, grace=grace, poll=poll)
         notes = [f"{sent.unsent} targets not sent to the nodes before the run ended"] if sent.unsent else []
+        crashes, errors = read_job_logs(sent.jobs) if outcome == "ok" else ([], [])  # "ok": none was cancelled
+        outcome, notes = "crashed" if crashes else outcome, notes + crashes + errors
         counts = finish_run(engine, run_id, outcome=outcome, notes=notes)
         note_missing(engine, run_id, len(targets), counts)
     finally:
@@ -360,6 +389,56 @@ def wait(
             time.sleep(poll)
 
 
+def read_job_logs(jobs: Sequence[Job]) -> tuple[list[str], list[str]]:
+    """What the finished jobs' logs say: (crashes, errors), notes for the run.
+
+    Scrapyd lists a job as finished however its process ended, and a crawl
+    that could not reach the database ends as one too.  Scrapy's closing
+    line ("Spider closed (finished)") gives the reason a crawl closed: any
+    but "finished" or a CLOSESPIDER limit (the run's time limit), or no such
+    line, is a crash.  A crawl that finished but logged errors (a batch of
+    results that could not be stored) gets a note with the last one.  A log
+    without INFO lines (a quieter LOG_LEVEL), or no log, tells nothing."""
+    crashes, errors = [], []
+    for job in jobs:
+        if job.state != "finished" or not job.log_url:
+            continue
+        tail = job.node.log_tail(job.log_url)
+        if tail is None or " INFO: " not in tail:
+            continue
+        reasons = _CLOSED.findall(tail)
+        if reasons and (reasons[-1] == "finished" or reasons[-1].startswith("closespider_")):
+            counted = int((_ERROR_COUNT.findall(tail) or ["0"])[-1])
+            if counted:
+                why = _last_error(tail, traceback=False)
+                errors.append(f"job {job.id} on {job.node.url} logged {counted} error{'s' * (counted > 1)}" + (
+                    f"; the last: {why}" if why else ""))
+            continue
+        ended = f"its crawl closed ({reasons[-1]})" if reasons else "its log ends before the crawl closed"
+        why = _last_error(tail)
+        crashes.append(f"job {job.id} on {job.node.url} did not finish: {ended}" + (f": {why}" if why else ""))
+    return crashes, errors
+
+
+_CLOSED = re.compile(r"Spider closed \((\w+)\)")
+_ERROR_COUNT = re.compile(r"'log_count/ERROR': (\d+)")
+
+
+def _last_error(log: str, traceback: bool = True) -> str | None:
+    """The exception that ended the last traceback of a log (`traceback`),
+    else its last CRITICAL or ERROR line; one line, at most 300 characters."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+    if starts and traceback:
+        for line in lines[starts[-1] + 1:]:
+            if line and not line[0].isspace():
+                return line.strip()[:300]
+    for line in reversed(lines):
+        if " CRITICAL: " in line or " ERROR: " in line:
+            return line.split(": ", 1)[-1].strip()[:300]
+    return None
+
+
 def node_statuses(urls: Sequence[str], timeout: float = 5.0) -> list[dict[str, Any]]:
     """What each node says of itself (`daemonstatus.json`): its jobs running,
     pending and finished, or why it does not answer."""
@@ -393,7 +472,9 @@ def _refresh(jobs: list[Job], project: str) -> None:
             node.silent_since = None
         for job in jobs:
             if job.node is node and job.state != "finished":
-                job.state = states.get(job.id, "lost")
+                entry = states.get(job.id, {})
+                job.state = entry.get("state", "lost")
+                job.log_url = entry.get("log_url") or job.log_url
 
 
 def _cancel_quietly(job: Job, project: str, signal: str = "INT") -> None:

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from paperwall.demo.server import DemoServer
-from scheduler.scrapyd import Dispatch, batches, run_on_scrapyd, shares, wait
+from scheduler.scrapyd import Dispatch, Job, Node, batches, run_on_scrapyd, read_job_logs, shares, wait
 from storage.db import make_engine, upgrade
 from storage.models import Article, CrawlRun, Fetch
 from storage.runs import start_run
@@ -232,6 +232,93 @@ def test_a_schedule_with_nodes_runs_its_crawls_there(tmp_path: Path) -> None:
     assert [r[:3] for r in runs] == [("schedule:fleet", "ok", pages)] * 2
     assert runs[0].articles_new == 7
     assert runs[1].articles_new == 0 and runs[1].not_modified >= 7  # the node's requests were conditional
+
+
+def test_a_job_whose_crawl_could_not_start_makes_a_crashed_run(tmp_path: Path) -> None:
+    """Scrapyd lists a job as finished however its process ended.  A node
+    whose database cannot be opened runs crawls that stop at once: the run
+    ends `crashed`, its notes give the job and the error from the job's log,
+    and `paperwall crawl --scrapyd` exits 1.  A schedule's crawl, which
+    opens the database only to store, finishes: its run's notes give the
+    error the job logged."""
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    with DemoServer() as server, scrapyd_node(tmp_path / "node", "sqlite:////dev/null/no.db") as node:
+        proc = paperwall_cli("crawl", "--db", db, "--scrapyd", node, *server.target_urls()[:2], *setting_args(server))
+        job = get_json(f"{node}/listjobs.json?project=paperwall")["finished"][0]["id"]
+        targets = tmp_path / "targets.txt"
+        targets.write_text(server.target_urls()[0] + "\n")
+        assert paperwall_cli("schedule", "add", "fleet", "--every", "1h", "--file", str(targets), "--db", db,
+                             "--scrapyd", node, *setting_args(server)).returncode == 0
+        scheduled = paperwall_cli("schedule", "run", "fleet", "--db", db, "--no-progress")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "outcome crashed" in proc.stdout
+    assert f"job {job} on {node} did not finish: its crawl closed (shutdown): " in proc.stderr
+    assert "OperationalError" in proc.stderr and "unable to open database file" in proc.stderr
+    assert "PAPERWALL_DB name this database" not in proc.stderr  # the cause is known
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(select(CrawlRun.trigger, CrawlRun.outcome, CrawlRun.notes).order_by(CrawlRun.id)).all()
+    finally:
+        engine.dispose()
+    # The scheduled crawl does not open the database at its start (it does not
+    # migrate): it finishes, and its results could not be stored.
+    assert [r[:2] for r in runs] == [("cli", "crashed"), ("schedule:fleet", "ok")], scheduled.stderr[-3000:]
+    assert "did not finish" in runs[0].notes and "unable to open database file" in runs[0].notes
+    assert "logged 1 error; the last: could not store a batch of 1 results: (sqlite3.OperationalError) unable to " \
+           "open database file" in runs[1].notes
+    assert "1 of 1 targets left no fetch in this run" in runs[1].notes
+
+
+_CLOSING = """\
+2026-11-27 02:38:21 [scrapy.core.engine] INFO: Closing spider ({reason})
+2026-11-27 02:38:21 [scrapy.statscollectors] INFO: Dumping Scrapy stats:
+{{'finish_reason': '{reason}'}}
+2026-11-27 02:38:21 [scrapy.core.engine] INFO: Spider closed ({reason})
+"""
+_STARTED = "2026-11-27 02:38:20 [scrapy.core.engine] INFO: Spider opened\n"
+_TRACEBACK = """\
+Traceback (most recent call last):
+  File "/x/engine.py", line 1, in open_spider
+    yield self.scraper.open_spider(spider)
+sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) unable to open database file
+(Background on this error at: https://sqlalche.me/e/21/e3q8)
+"""
+
+
+@pytest.mark.parametrize(
+    ("log", "note"),
+    [
+        (_STARTED + _CLOSING.format(reason="finished"), None),
+        (_STARTED + _CLOSING.format(reason="closespider_timeout"), None),  # the run's time limit
+        (_STARTED + _TRACEBACK + _CLOSING.format(reason="shutdown"),
+         "its crawl closed (shutdown): sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) unable to open "
+         "database file"),
+        (_STARTED + "2026-11-27 02:38:22 [scrapy.core.scraper] ERROR: Error processing {'url': 'x'}\n",
+         "its log ends before the crawl closed: Error processing {'url': 'x'}"),  # killed, say
+        (_STARTED, "its log ends before the crawl closed"),
+        ("2026-11-27 02:38:22 [py.warnings] WARNING: a quieter LOG_LEVEL: nothing to tell\n", None),
+        ("x" * 70_000 + "\n" + _STARTED + _CLOSING.format(reason="finished"), None),  # read from its end
+        (None, None),  # no log on the node
+        (_STARTED + "2026-11-27 02:38:21 [spiders.pipelines] ERROR: could not store a batch of 2 results: gone\n"
+         + _TRACEBACK + _CLOSING.format(reason="finished").replace("{'finish", "{'log_count/ERROR': 1,\n 'finish"),
+         "logged 1 error; the last: could not store a batch of 2 results: gone"),
+    ],
+)
+def test_what_a_finished_jobs_log_says_of_its_crawl(log: str | None, note: str | None, tmp_path: Path) -> None:
+    """The log as the node serves it (Twisted's static files, whose answer
+    to a range longer than a short log is a 500: asked again whole)."""
+    with scrapyd_node(tmp_path / "node", f"sqlite:///{tmp_path / 'run.db'}") as url:
+        if log is not None:
+            (tmp_path / "node" / "logs" / "paperwall" / "landing").mkdir(parents=True)
+            (tmp_path / "node" / "logs" / "paperwall" / "landing" / "job1.log").write_text(log)
+        job = Job(Node(url), "job1", 3, state="finished", log_url="/logs/paperwall/landing/job1.log")
+        crashes, errors = read_job_logs([job])
+    notes = crashes + errors
+    if note and note.startswith("logged"):
+        assert (crashes, errors) == ([], [f"job job1 on {url} {note}"])
+    else:
+        assert (notes, errors) == (([f"job job1 on {url} did not finish: {note}"] if note else []), [])
 
 
 def test_a_stopping_scheduler_cancels_its_jobs(tmp_path: Path) -> None:
