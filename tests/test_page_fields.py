@@ -94,6 +94,16 @@ def test_a_body_that_spells_no_looked_up_id_keeps_no_id_table() -> None:
     assert spelled.__dict__["_ids_collected"] is True
 
 
+def test_a_non_ascii_id_to_look_up_keeps_the_id_table() -> None:
+    class _AccentPage(ArticlePage):
+        id_lookups = ("résumé",)
+
+    body = PAGE.replace(b'id="c"', 'id="résumé"'.encode("latin-1"))
+    page = _AccentPage(response=make_response("https://example.org/", body, {"Content-Type": "text/html; charset=latin-1"}))
+    assert page.by_id("résumé").get("class") == "box"
+    assert page.__dict__["_ids_collected"] is True
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-7"])
 def test_a_body_not_written_in_ascii_is_searched_by_the_walk(encoding: str) -> None:
     # The body's bytes cannot tell: "widget" in UTF-16 is not b"widget".

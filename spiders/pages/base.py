@@ -1161,7 +1161,9 @@ def meta_declared_encoding(body: bytes) -> str | None:
 
 @functools.cache
 def _encoded_ids(cls: type) -> tuple[bytes, ...]:
-    return tuple(i.encode() for i in cls.id_lookups if i.isascii())
+    """The bytes `sel` looks for; a non-ASCII id is b"", found in any body:
+    its bytes depend on the encoding, so the parser always keeps the table."""
+    return tuple(i.encode() if i.isascii() else b"" for i in cls.id_lookups)
 
 
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
