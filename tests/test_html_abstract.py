@@ -58,3 +58,39 @@ def test_page_objects_with_their_own_class_index_find_it_too(url: str) -> None:
     body = page(f'<section class="Abstract"><div class="abstract"><p>{TEXT}</p></div></section>')
     record = extract(url, body)
     assert record.abstract == TEXT
+
+
+def described(description: str, title: str = "Channels of quantitative easing") -> bytes:
+    return (
+        f'<html><head><meta name="citation_title" content="{title}"><meta name="description" content="{description}">'
+        f'<meta name="citation_doi" content="10.5555/abc"></head><body><h1>{title}</h1></body></html>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("description", "abstract"),
+    [
+        # The site's own blurb, on every page of the site (NBER's).
+        ("Founded in 1920, the institute is a private, non-profit organization dedicated to economic research.", None),
+        # The citation (ACL Anthology's).
+        ("Ada Lindqvist, Omar Haddad. Proceedings of the 2024 Conference on Example Methods. 2024.", None),
+        # A description about the article: it shares the title's words.
+        ("We study how quantitative easing moves bond yields, and find the channels narrow.",
+         "We study how quantitative easing moves bond yields, and find the channels narrow."),
+    ],
+)
+def test_a_page_description_is_an_abstract_only_when_it_is_about_the_article(description: str, abstract: str | None) -> None:
+    assert extract("https://papers.example.org/w29971", described(description)).abstract == abstract
+
+
+def test_a_page_description_comes_after_the_abstract_block() -> None:
+    body = described("Ada Lindqvist. Proceedings of the Conference on Quantitative Easing. 2024.").replace(
+        b"</h1>", f'</h1><div class="card-body acl-abstract"><h5>Abstract</h5><span>{TEXT}</span></div>'.encode()
+    )
+    assert extract("https://papers.example.org/w29971", body).abstract == TEXT
+
+
+@pytest.mark.parametrize("title", ["Résumé", "Zusammenfassung", "Abstract:"])
+def test_a_block_titled_abstract_in_any_language_has_no_section_heading(title: str) -> None:
+    record = extract("https://journals.example.org/doi/10.5555/abc", page(f'<div class="abstract"><h3>{title}</h3><p>{TEXT}</p></div>'))
+    assert [(s.heading, s.text) for s in record.abstract_sections] == [(None, TEXT)]

@@ -379,26 +379,6 @@ class AtyponArticlePage(ArticlePage):
                 found.append(issn)
         return found
 
-    def _footer_issns(self) -> list[str]:
-        """The journal's ISSNs as a Literatum site's footer prints them ("ISSN:
-        1387-2877", "Online ISSN 1091-6490", "<i>Science</i> ISSN 0036-8075").
-        A footer naming more than a print and an online ISSN lists several
-        journals: it says nothing about this one."""
-        found: list[str] = []
-        for footer in self.by_tag("footer"):
-            # Most footers name no ISSN: libxml2's text serialization says so
-            # ten times faster than joining the text nodes in Python.
-            if "ISSN" not in etree.tostring(footer, method="text", encoding=str, with_tail=False):
-                continue
-            if any(a.tag in ("article", "li") for a in footer.iterancestors()):
-                continue  # a card's footer, about another article
-            text = " ".join(footer.itertext())
-            for m in _LABELLED_ISSN.finditer(text):
-                issn = parse_issn(m.group(1))
-                if issn and issn not in found:
-                    found.append(issn)
-        return found if len(found) <= 2 else []
-
     def _core_prop(self, name: str) -> str | None:
         for element in self.by_property(name):
             text = self.text_of(element)
@@ -1052,7 +1032,6 @@ def literatum_websites(page: ArticlePage) -> set[str]:
 # --- helpers ----------------------------------------------------------------------------
 
 # Footer ISSN labels are upper case ("ISSN", "eISSN", "Online ISSN").
-_LABELLED_ISSN = re.compile(r"\bE?ISSN\b:?\s*(\d{4}\s*-\s*\d{3}[\dXx])", re.IGNORECASE)
 _HEADER_AUTHORS = xpath(".//span[@property='author']")
 _LOA_AUTHORS = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")
 _ACS_AFF_MARKS_2019 = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' author-aff-symbol ')]")

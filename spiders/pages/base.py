@@ -48,6 +48,7 @@ from spiders.pages.text import (
     parse_issn,
     parse_orcid,
     split_name,
+    split_pages,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ _ARTICLE_TYPE = ("citation_article_type", "dc.type.articletype", "dc.type", "pri
 _DCMI_TYPES = frozenset(
     "text image dataset collection event interactiveresource movingimage physicalobject service"
     " software sound stillimage".split()
+    # HAL's DC.type "journal": what the article appeared in, not a kind of article.
+    + ["journal"]
 )
 _ABSTRACT = ("citation_abstract", "dc.description", "dcterms.abstract", "description", "og:description")
 # citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
@@ -110,7 +113,24 @@ _PLAIN_URL = re.compile(r"https?://[^\x00-\x20/?#;\[\]\x7f-\U0010ffff]+(?:/[^\x0
 _PLAIN_PATH = re.compile(r"/(?!/)[^\x00-\x20?#;\x7f-\U0010ffff]*\Z")
 _HAS_BLOCK_MARKUP = re.compile(r"<(p|h[1-6]|div|section|br|b|strong)\b", re.IGNORECASE)
 _CC_BY = re.compile(r"creativecommons\.org/licenses/by|Creative Commons Attribution", re.IGNORECASE)
+# What an abstract block's own heading says, in the languages of the
+# abstracts publishers show: a title, not a section ("Background").
+ABSTRACT_TITLES = frozenset((
+    "abstract", "summary", "résumé", "resumen", "resumo", "riassunto", "zusammenfassung", "samenvatting",
+    "sammanfattning", "streszczenie", "аннотация", "摘要",
+))
+_HEADING_TAG = re.compile(r"h[1-6]\Z")
+_PAGE_DASH = re.compile(r"[-–—]")
+_LONG_WORD = re.compile(r"[^\W\d_]{5,}")
 _ABSTRACT_LABEL = re.compile(r"^\s*(abstract|summary)\s*[.:]\s+", re.IGNORECASE)
+# "ISSN 1234-5678", "E-ISSN: ...", and a second ISSN the same label covers:
+# "ISSN 1539-0756 (online), 0034-6861 (print)".
+_ISSN_SHAPE = re.compile(r"\d{4}\s*-\s*\d{3}[\dXx]")
+_LABELLED_ISSNS = re.compile(
+    r"\bE?ISSN\b:?\s*(\d{4}\s*-\s*\d{3}[\dXx](?:\s*\((?:online|print|electronic|web)\))?"
+    r"(?:\s*(?:,|;|and|/)\s*\d{4}\s*-\s*\d{3}[\dXx](?=\s*\((?:online|print|electronic|web)\)))?)",
+    re.IGNORECASE,
+)
 _ABSTRACT_PARTS = etree.XPath(
     "descendant::*[self::h2 or self::h3 or self::h4 or self::p"
     " or self::div[contains(concat(' ', normalize-space(@class), ' '), ' sectionHeading ')]"
@@ -661,12 +681,12 @@ class ArticlePage(WebPage[ArticleRecord]):
             if not text:
                 continue
             if node.tag != "p" and node.get("role") != "paragraph":
-                if text.lower().rstrip(":") not in ("abstract", "summary"):
+                if text.lower().rstrip(":") not in ABSTRACT_TITLES:
                     heading = text.rstrip(": ").strip() or None
                 continue
             if "kwd-title" in class_words(node) or in_keywords or _under_keyword_box(node, block):
                 continue
-            if text.lower().rstrip(":") in ("abstract", "summary"):
+            if text.lower().rstrip(":") in ABSTRACT_TITLES:
                 continue  # the block's title repeated as a paragraph
             first = node[0] if len(node) and not (node.text or "").strip() else None
             lead = clean(" ".join(first.itertext())) if first is not None and first.tag in ("b", "strong") else None
@@ -866,7 +886,29 @@ class ArticlePage(WebPage[ArticleRecord]):
                 issn = parse_issn(value)
                 if issn and issn not in found:
                     found.append(issn)
-        return found
+        return found or self._footer_issns()
+
+    def _footer_issns(self) -> list[str]:
+        """The journal's ISSNs as a site's footer prints them ("ISSN:
+        1387-2877", "Online ISSN 1091-6490", "<i>Science</i> ISSN 0036-8075",
+        APS's "ISSN 1539-0756 (online), 0034-6861 (print)").  A footer naming
+        more than a print and an online ISSN lists several journals: it says
+        nothing about this one."""
+        found: list[str] = []
+        for footer in self._tagged["footer"]:
+            # Most footers name no ISSN: libxml2's text serialization says so
+            # ten times faster than joining the text nodes in Python.
+            if "ISSN" not in etree.tostring(footer, method="text", encoding=str, with_tail=False):
+                continue
+            if any(a.tag in ("article", "li") for a in footer.iterancestors()):
+                continue  # a card's footer, about another article
+            text = " ".join(footer.itertext())
+            for m in _LABELLED_ISSNS.finditer(text):
+                for value in _ISSN_SHAPE.findall(m.group(1)):
+                    issn = parse_issn(value)
+                    if issn and issn not in found:
+                        found.append(issn)
+        return found if len(found) <= 2 else []
 
     def _ld_part(self, type_name: str, key: str) -> str | None:
         """A value of the article's isPartOf chain (issue -> volume -> periodical)."""
@@ -892,11 +934,25 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field()
     def first_page(self) -> str | None:
-        return self.first_meta(_FIRST_PAGE) or clean(str(self.scholarly.get("pageStart") or "")) or None
+        return self._meta_first_page[0] or clean(str(self.scholarly.get("pageStart") or "")) or None
 
     @article_field()
     def last_page(self) -> str | None:
-        return self.first_meta(_LAST_PAGE) or clean(str(self.scholarly.get("pageEnd") or "")) or None
+        return (
+            self.first_meta(_LAST_PAGE) or self._meta_first_page[1]
+            or clean(str(self.scholarly.get("pageEnd") or "")) or None
+        )
+
+    @functools.cached_property
+    def _meta_first_page(self) -> tuple[str | None, str | None]:
+        """(first, last) of the first-page metadata, which some sites fill
+        with the whole range (HAL: citation_firstpage "444-445")."""
+        value = self.first_meta(_FIRST_PAGE)
+        if value and _PAGE_DASH.search(value.strip("-–— ")):
+            first, last = split_pages(value)
+            if first:
+                return first, last
+        return value, None
 
     @article_field()
     def published(self) -> str | None:
@@ -927,7 +983,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         from_html = self._html_abstract_sections()
         if from_html and (any(s.heading for s in from_html) or not from_meta):
             return from_html
-        return from_meta
+        return from_meta or self._description_sections()
 
     def _meta_abstract_sections(self) -> list[AbstractSection]:
         candidates = [self.first_meta((name,)) for name in ("citation_abstract", "dcterms.abstract")]
@@ -937,7 +993,25 @@ class ArticlePage(WebPage[ArticleRecord]):
         if isinstance(ld, dict):
             ld = ld.get("text") or ld.get("description")
         candidates.append(ld if isinstance(ld, str) else None)
-        candidates += [self.first_meta((name,)) for name in ("dc.description", "description", "og:description")]
+        candidates.append(self.first_meta(("dc.description",)))
+        return self._sections_of_candidates(candidates)
+
+    def _description_sections(self) -> list[AbstractSection]:
+        """The page's description (`description`, `og:description`), when no
+        abstract metadata and no abstract block exist: sites put their own
+        blurb there ("Founded in 1920, the NBER is...") or the citation
+        ("T. Le Scao, A. Rush. Proceedings of..."), so it counts only when it
+        shares a word of the title's (five letters or more): what an abstract
+        does and such boilerplate does not."""
+        title_words = set(_LONG_WORD.findall((self.title or "").lower()))
+        candidates = [
+            value for value in (self.first_meta((name,)) for name in ("description", "og:description"))
+            if value and title_words & set(_LONG_WORD.findall(value.lower()))
+        ]
+        return self._sections_of_candidates(candidates)
+
+    def _sections_of_candidates(self, candidates: list[str | None]) -> list[AbstractSection]:
+        """The sections of the first candidate that is a whole abstract."""
         for value in candidates:
             if not value or not clean(value):
                 continue
@@ -982,7 +1056,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         for block in self._abstract_class_blocks():
             if block.tag not in _ABSTRACT_BLOCK_TAGS:
                 continue
-            sections = self.sections_of(block)
+            sections = self.sections_of(block) or self._unparagraphed_sections(block)
             if sections and (sections[0].heading or "").lower() in _NOT_THE_ABSTRACT:
                 continue  # "Highlights", "Graphical abstract", "Author summary": beside the abstract
             if len(sections) == 1 and sections[0].heading is None:
@@ -990,6 +1064,18 @@ class ArticlePage(WebPage[ArticleRecord]):
             if sum(len(s.text) for s in sections) >= 80:
                 return sections
         return []
+
+    def _unparagraphed_sections(self, block: Any) -> list[AbstractSection]:
+        """A block whose text is in no paragraph (ACL Anthology: `<h5>Abstract</h5>
+        <span>...</span>`): its text, without a heading that names the block."""
+        parts = [block.text or ""]
+        for child in block:
+            if not (isinstance(child.tag, str) and _HEADING_TAG.match(child.tag)
+                    and (self.text_of(child) or "").lower().rstrip(":") in ABSTRACT_TITLES):
+                parts.append(self.text_of(child) or "")
+            parts.append(child.tail or "")
+        text = clean(" ".join(parts))
+        return split_labelled_sections(text) if text else []
 
     @article_field()
     def abstract(self) -> str | None:

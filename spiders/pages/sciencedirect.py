@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, add_section_text, article_field, class_words, has_class, xpath
+from spiders.pages.base import ABSTRACT_TITLES, ArticlePage, add_section_text, article_field, class_words, has_class, xpath
 from spiders.pages.text import clean, parse_count, parse_doi, parse_orcid, parse_price, split_pages
 
 
@@ -255,7 +255,7 @@ class ScienceDirectArticlePage(ArticlePage):
         for node in _ABSTRACT_PARTS(block):
             if node.tag in ("h2", "h3", "h4", "h5"):
                 text = self.text_of(node)
-                if node.tag != "h2" and text and text.lower().rstrip(":") not in ("abstract", "summary"):
+                if node.tag != "h2" and text and text.lower().rstrip(":") not in ABSTRACT_TITLES:
                     heading = text.rstrip(": ").strip() or None
                 continue
             if node.tag == "div" and _BLOCK_CHILDREN(node):

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ArticlePage, article_field, class_words, read_once, without_tracking, xpath
+from spiders.pages.base import ABSTRACT_TITLES, ArticlePage, article_field, class_words, read_once, without_tracking, xpath
 from spiders.pages.text import (
     clean,
     parse_date,
@@ -415,7 +415,7 @@ class SpringerNatureArticlePage(ArticlePage):
                 continue
             if node.tag in ("h2", "h3", "h4", "h5"):
                 text = self.text_of(node) or ""
-                if text.lower().rstrip(":") not in ("abstract", "summary"):
+                if text.lower().rstrip(":") not in ABSTRACT_TITLES:
                     heading = text.rstrip(": ").strip() or None
                 continue
             if node.tag not in ("p", "div", "ul", "ol"):
@@ -441,7 +441,7 @@ class SpringerNatureArticlePage(ArticlePage):
                 continue
             labelled = section.get("aria-labelledby") or ""
             title = (section.get("data-title") or "").lower()
-            if not (re.match(r"Abs\d", labelled) or title in ("abstract", "summary")):
+            if not (re.match(r"Abs\d", labelled) or title in ABSTRACT_TITLES):
                 continue
             content = [c for c in div.iterchildren() if c.tag == "div"]
             return content[0] if content else div

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ORCID_HREFS, ArticlePage, add_section_text, article_field, class_words, has_class, xpath
+from spiders.pages.base import ABSTRACT_TITLES, ORCID_HREFS, ArticlePage, add_section_text, article_field, class_words, has_class, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -309,7 +309,7 @@ class WileyArticlePage(ArticlePage):
         blocks = self.by_class("article-section__abstract")
         for block in blocks:
             title = _SECTION_TITLE(block)
-            if title and (self.text_of(title[0]) or "").lower() in ("abstract", "summary"):
+            if title and (self.text_of(title[0]) or "").lower() in ABSTRACT_TITLES:
                 if (block.get("lang") or "en").lower().startswith("en"):
                     return block
         return blocks[0] if blocks else None
@@ -335,7 +335,7 @@ class WileyArticlePage(ArticlePage):
         for node in _ABSTRACT_PARTS(block):
             if node.tag != "p":
                 text = self.text_of(node)
-                if text and text.lower().rstrip(":") not in ("abstract", "summary"):
+                if text and text.lower().rstrip(":") not in ABSTRACT_TITLES:
                     heading = text.rstrip(": ").strip() or None
                 continue
             text = self.text_of(node, exclude=has_class("paraNumber"))
