@@ -1053,13 +1053,17 @@ class ApsArticlePage(_PlatformPage):
     "Phys. Rev. Lett. 116, 061102 – Published 11 February 2016"), type labels
     ("Letter"), "Open Access" / "Free to Read" marks and the CC BY licence
     sentence, "Buy Article" for paid articles (no price on the page: no
-    offer), and "Citing Articles (N)", a tab loaded on demand."""
+    offer), "Citing Articles (N)", a tab loaded on demand, the authors'
+    ORCID links and the footer's "ISSN 1539-0756 (online), 0034-6861
+    (print)".  Both templates: `section.abstract` and `section.authors`
+    (to 2024), `section#abstract-section` and `div.authors-wrapper` (2025)."""
 
     platform_name = "aps"
     # Not "aps.org": physics.aps.org (the magazine) and www.aps.org (the society) are other sites.
     hosts = ("journals.aps.org", "link.aps.org")
     publishers = ("American Physical Society",)
     class_markers = ("abstract",)
+    id_lookups = ("abstract-section",)
 
     @classmethod
     def matches_markup(cls, page: ArticlePage) -> bool:
@@ -1069,6 +1073,23 @@ class ApsArticlePage(_PlatformPage):
             return True
         journal = page.first_meta(("citation_journal_title",)) or ""
         return bool(_APS_JOURNAL.match(journal)) and (_meta_doi(page) or "").startswith("10.1103/")
+
+    @article_field(empty=[])
+    def authors(self) -> list[Author]:
+        """The metadata's authors, with the ORCID iDs the author lines link
+        (the name's link, then its orcid.org link), given to the author whose
+        metadata name is the shown name."""
+        authors = super().authors
+        shown: dict[str, str] = {}
+        for line in _APS_AUTHOR_LINES(self.sel.root):
+            name = next((self.text_of(a) for a in line.iterchildren("a") if "orcid.org" not in (a.get("href") or "")), None)
+            orcid = next((parse_orcid(h) for h in ORCID_HREFS(line)), None)
+            if name and orcid:
+                shown.setdefault(name, orcid)
+        for author in authors:
+            if author.orcid is None and author.name in shown:
+                author.orcid = shown[author.name]
+        return authors
 
     @article_field()
     def published(self) -> str | None:
@@ -1138,7 +1159,10 @@ class ApsArticlePage(_PlatformPage):
 
     @article_field(empty=[])
     def abstract_sections(self) -> list[AbstractSection]:
-        for block in self.by_class("abstract"):
+        # The 2025 template's `section#abstract-section` has no class: the
+        # page's description (a one-line teaser) would stand in for it.
+        blocks = [b for b in (self.by_id("abstract-section"),) if b is not None] + self.by_class("abstract")
+        for block in blocks:
             if block.tag not in ("section", "div"):
                 continue
             heading = next(
@@ -1413,6 +1437,11 @@ _GIVEN = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' gi
 _SURNAME = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' surname ')]")
 _EMERALD_AFF = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' intent_contributor_affiliate ')]")
 _TITLE_HEADINGS = xpath("//*[self::h1 or self::h2 or self::h3]")
+# An author's line: `div.authors-wrapper > p` (2025), `section.authors > div.content > p` (before).
+_APS_AUTHOR_LINES = xpath(
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' authors-wrapper ')]/p"
+    " | //section[contains(concat(' ', normalize-space(@class), ' '), ' authors ')]/div/p"
+)
 _APS_HEADINGS = xpath(".//*[self::h2 or self::h3 or self::h4 or self::h5]")
 _PUBLISHED_TEXTS = xpath("//text()[contains(., 'ublished')]")
 _CITING_TEXTS = xpath("//text()[contains(., 'iting')]")
