@@ -34,6 +34,8 @@ def _issns(body: bytes) -> list[str]:
          ["1539-0756", "0034-6861"]),
         (b"<footer>ISSN 2160-3308 (online). Phone 1234-5678</footer>", ["2160-3308"]),
         (b"<footer><small>\xc2\xa9 2019 eLife Sciences. ISSN:&nbsp;2050-084X</small></footer>", ["2050-084X"]),
+        # "ISSN" inside a word is no label; "E-ISSN" is.
+        (b"<footer>CODEISSN 1234-5678 and E-ISSN 2345-6789</footer>", ["2345-6789"]),
     ],
 )
 def test_footer_issns(footer: bytes, expected: list[str]) -> None:

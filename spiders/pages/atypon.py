@@ -374,7 +374,7 @@ class AtyponArticlePage(ArticlePage):
                     issn = parse_issn(self.text_of(value)) if value is not None else None
                     if issn and issn not in found:
                         found.append(issn)
-        for issn in self._footer_issns():
+        for issn in self._footer_issns:
             if issn not in found:
                 found.append(issn)
         return found
