@@ -776,10 +776,15 @@ class AtyponArticlePage(ArticlePage):
             elif not any(link.list == "recommended" for link in links):
                 pending.append("recommended")
         for tabs in self.by_class("ar-media-tabs"):  # Annual Reviews: "Related Articles" tab
+            # The panes sit beside the tabs (`div.ar-media > div.ar-media-content`):
+            # looked for there first, instead of by a walk of every id in the page.
+            box = tabs.getparent() if tabs.getparent() is not None else tabs
             for li in tabs.iter("li"):
                 name = _related_name(self.text_of(li) or "")
                 pane_id = (li.get("id") or "").replace("-tab", "-content")
-                pane = self.by_id(pane_id) if pane_id else None
+                pane = next((e for e in box.iter() if e.get("id") == pane_id), None) if pane_id else None
+                if pane is None and pane_id:
+                    pane = self.by_id(pane_id)
                 if name and pane is not None and not self.text_of(pane) and name not in pending:
                     pending.append(name)
         return links, counts, [p for p in pending if not any(link.list == p for link in links)]
