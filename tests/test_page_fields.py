@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from spiders.pages import PAGE_CLASSES, make_response, page_for, to_record
-from spiders.pages.base import ArticlePage, field_reader, xpath
+from spiders.pages.base import ArticlePage, descendant_steps, field_reader, xpath
 from web_poet.fields import get_fields_dict
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -206,3 +206,21 @@ def test_text_of_leaves_out_the_excluded_descendants_and_keeps_their_tails(exclu
     page = _WalkPage(response=make_response("https://example.org/", _MIXED))
     assert page.text_of(page.by_id("p"), exclude=exclude) == expected
     assert page.text_of(page.by_id("p")) == "Dept. 1of Physics, CA 94720*; email: a@b"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        ".//a[@href]", ".//h3//a[@href]", "//p | //li", ".//*[self::h2 or self::h3]", "//text()[contains(., 'Dept')]",
+        "//div[.//p[@class='text']]", "//*[contains(concat(' ', normalize-space(@class), ' '), ' box ')]//p",
+        # Positional: left as written, since //p[1] counts among siblings.
+        "//p[1]", ".//div[last()]",
+    ],
+)
+def test_descendant_steps_select_what_the_abbreviation_does(expression: str) -> None:
+    bodies = [PAGE, _MIXED] + [(case / "inputs" / "HttpResponse-body.html").read_bytes() for case in CASES[::7]]
+    for body in bodies:
+        root = etree.fromstring(body, etree.HTMLParser())
+        for context in (root, *root.iter("div", "p")):
+            assert xpath(expression)(context) == etree.XPath(expression)(context), expression
+    assert ("descendant::" in descendant_steps(expression)) != ("[1]" in expression or "last()" in expression)
