@@ -14,7 +14,7 @@ from w3lib.encoding import html_body_declared_encoding
 
 from spiders.items import OFFER_KINDS, RELATED_LISTS, STATUSES
 from spiders.pages import extract
-from spiders.pages.base import meta_declared_encoding
+from spiders.pages.base import is_utf8, meta_declared_encoding
 
 FIXTURES = sorted(Path(__file__).parent.glob("fixtures/*/*/inputs/HttpResponse-body.html"))
 BODIES = [p.read_bytes() for p in FIXTURES]
@@ -118,3 +118,31 @@ def test_meta_declared_encoding_is_w3libs_scan(parts: list[str]) -> None:
     scan of the first 4 KB finds, whatever comes before or after it."""
     body = "".join(parts).encode("utf-8")
     assert meta_declared_encoding(body) == html_body_declared_encoding(body)
+
+
+def _decodes(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Pieces of UTF-8 text and stray bytes, cut into chunks as small as one byte:
+# multi-byte sequences then straddle chunk boundaries, whole or broken.
+_MIXED_BYTES = st.lists(
+    st.one_of(st.text(max_size=5).map(lambda t: t.encode("utf-8")), st.binary(max_size=3)), max_size=12
+).map(b"".join)
+
+
+@settings(max_examples=500)
+@given(_MIXED_BYTES, st.integers(min_value=1, max_value=9))
+def test_is_utf8_is_what_decoding_tells(body: bytes, chunk: int) -> None:
+    assert is_utf8(body, chunk) == _decodes(body)
+
+
+def test_an_undeclared_page_in_another_encoding_is_sniffed() -> None:
+    # No charset anywhere, and bytes that are not UTF-8: w3lib's sniffing decides.
+    html = "<html><head><meta name='citation_title' content='Ærø – Møller'></head><body>" + "x" * 9000 + "é</body></html>"
+    assert extract(URLS[1], html.encode("cp1252")).title == "Ærø – Møller"
+    assert extract(URLS[1], html.encode("utf-8")).title == "Ærø – Møller"
