@@ -83,7 +83,6 @@ _DCMI_TYPES = frozenset(
     # HAL's DC.type "journal": what the article appeared in, not a kind of article.
     + ["journal"]
 )
-_ABSTRACT = ("citation_abstract", "dc.description", "dcterms.abstract", "description", "og:description")
 # citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
 _HIGHWIRE_AUTHOR = frozenset(("citation_author", "citation_author_institution", "citation_author_orcid"))
 _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
