@@ -83,8 +83,8 @@ _DCMI_TYPES = frozenset(
     # HAL's DC.type "journal": what the article appeared in, not a kind of article.
     + ["journal"]
 )
-# citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
 _HIGHWIRE_AUTHOR = frozenset(("citation_author", "citation_author_institution", "citation_author_orcid"))
+# citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
 _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
 
 
