@@ -548,13 +548,14 @@ class ArticlePage(WebPage[ArticleRecord]):
         pairs = []
         for m in self._tagged["meta"]:
             # m.get(): m.attrib would build a proxy object per tag.
-            content = m.get("content")
-            if content is None:
-                continue
             name = m.get("name") or m.get("property") or m.get("itemprop")
-            # Reference lists (hundreds of citation_reference tags on IOP, PLOS
-            # pages) describe other works: nothing here reads them.
-            if name and not name.startswith("citation_reference"):
+            # Reference lists (hundreds of citation_reference tags on IOP, PLOS,
+            # Springer pages) describe other works: nothing here reads them,
+            # and their content is not even asked for.
+            if not name or name.startswith("citation_reference"):
+                continue
+            content = m.get("content")
+            if content is not None:
                 pairs.append((name.strip().lower(), content, m.get("scheme", "")))
         return pairs
 
