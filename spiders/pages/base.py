@@ -190,7 +190,9 @@ def _says_abstract(value: str) -> bool:
     return any(w == "abstract" or w.endswith(("-abstract", "_abstract")) for w in value.lower().split())
 
 
-def _class_hits(markers: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def class_hits(markers: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The remembered {class attribute value: markers it holds} of a class
+    index keyed by `markers` (a page class's markers, and how it matches them)."""
     hits = _CLASS_HITS.get(markers)
     if hits is None or len(hits) > _CLASS_HITS_LIMIT:
         hits = _CLASS_HITS[markers] = {}
@@ -410,8 +412,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         # times more in libxml2, and so would one query per class name.
         # Splitting every class attribute cost about as much as the walk
         # (3,600 attributes on an ACM page): each distinct value is split
-        # once and its markers remembered (`_class_hits`).
-        hits_of = _class_hits(self.class_markers)
+        # once and its markers remembered (`class_hits`).
+        hits_of = class_hits(self.class_markers)
         for attr in _ALL_CLASSES(self.sel.root):
             hits = hits_of.get(attr)
             if hits is None:

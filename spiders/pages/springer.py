@@ -39,7 +39,17 @@ from urllib.parse import urlsplit
 import attrs
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ABSTRACT_TITLES, ArticlePage, article_field, class_words, read_once, without_tracking, xpath
+from spiders.pages.base import (
+    ABSTRACT_TITLES,
+    ArticlePage,
+    article_field,
+    class_hits,
+    class_words,
+    marker_set,
+    read_once,
+    without_tracking,
+    xpath,
+)
 from spiders.pages.text import (
     clean,
     parse_date,
@@ -114,21 +124,35 @@ class SpringerNatureArticlePage(ArticlePage):
         """`by_class` by class *suffix*: `c-article-title`, `app-article-title`
         and the sanitized `TOKEN-article-title` are all "article-title"."""
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
-        get = index.get
+        # A site's templates repeat the same class strings on every page: each
+        # distinct value is split once and its markers remembered, as in the
+        # base class index (a Nature page has ~1,000 class attributes).
+        hits_of = class_hits(("(suffixes)", *self.class_markers))
         for attr in _ALL_CLASSES(self.sel.root):
-            for token in attr.split():
-                bucket = get(token)
-                if bucket is None:
-                    dash = token.find("-")
-                    # "c-", "app-", "TOKEN-", "eds-c-": one or two prefix words
-                    if dash < 0 or (bucket := get(token[dash + 1:])) is None and (
-                        not token.startswith("eds-c-") or (bucket := get(token[6:])) is None
-                    ):
-                        continue
+            hits = hits_of.get(attr)
+            if hits is None:
+                hits = hits_of[str(attr)] = self._markers_of(attr)
+            if hits:
                 parent = attr.getparent()
-                if not bucket or bucket[-1] is not parent:
-                    bucket.append(parent)
+                for name in hits:
+                    index[name].append(parent)
         return index
+
+    def _markers_of(self, value: str) -> tuple[str, ...]:
+        """The class markers a class attribute holds, each once, by whole word
+        or by suffix: "c-", "app-", "TOKEN-", "eds-c-" are one or two prefix words."""
+        markers = marker_set(type(self))
+        found: dict[str, None] = {}
+        for token in value.split():
+            if token in markers:
+                found[token] = None
+                continue
+            dash = token.find("-")
+            if dash >= 0 and token[dash + 1:] in markers:
+                found[token[dash + 1:]] = None
+            elif token.startswith("eds-c-") and token[6:] in markers:
+                found[token[6:]] = None
+        return tuple(found)
 
     def has_article_markup(self) -> bool:
         return any(h.tag == "h1" for h in self.by_class("article-title") + self.by_class("ArticleTitle"))
