@@ -28,7 +28,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ABSTRACT_TITLES, ArticlePage, add_section_text, article_field, class_words, has_class, xpath
+from spiders.pages.base import (
+    ABSTRACT_TITLES,
+    ArticlePage,
+    add_section_text,
+    article_field,
+    class_hits,
+    class_words,
+    has_class,
+    xpath,
+)
 from spiders.pages.text import clean, parse_count, parse_doi, parse_orcid, parse_price, split_pages
 
 
@@ -69,11 +78,17 @@ class ScienceDirectArticlePage(ArticlePage):
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
         roots = self._index_roots()
         attrs = _ALL_CLASSES(self.sel.root) if roots is None else [a for r in roots for a in _OWN_AND_SUB_CLASSES(r)]
+        # Each distinct class value is split once and its markers remembered
+        # across pages (`class_hits`), as the base index does.
+        hits_of = class_hits(("(sciencedirect)", *self.class_markers))
         for attr in attrs:
-            for token in attr.split():
-                bucket = index.get(token)
-                if bucket is not None:
-                    bucket.append(attr.getparent())
+            hits = hits_of.get(attr)
+            if hits is None:
+                hits = hits_of[str(attr)] = tuple(t for t in attr.split() if t in index)
+            if hits:
+                parent = attr.getparent()
+                for name in hits:
+                    index[name].append(parent)
         return index
 
     def _index_roots(self) -> list[Any] | None:
