@@ -1036,7 +1036,6 @@ def literatum_websites(page: ArticlePage) -> set[str]:
 
 # --- helpers ----------------------------------------------------------------------------
 
-# Footer ISSN labels are upper case ("ISSN", "eISSN", "Online ISSN").
 _HEADER_AUTHORS = xpath(".//span[@property='author']")
 _LOA_AUTHORS = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' hlFld-ContribAuthor ')]")
 _ACS_AFF_MARKS_2019 = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' author-aff-symbol ')]")
