@@ -8,7 +8,6 @@ fetches.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -163,9 +162,9 @@ def crawl_command(
     if nodes:
         _crawl_on_scrapyd(checked_targets(values), db_url, nodes, _parse_overrides(overrides), limit)
         return
-    settings: dict[str, Any] = _parse_overrides(overrides)
-    if limit:
-        settings.setdefault("CLOSESPIDER_TIMEOUT", max(1, math.ceil(limit)))
+    from storage.runs import with_time_limit
+
+    settings = with_time_limit(_parse_overrides(overrides), limit)
     report = run_crawl(
         checked_targets(values), db_url, trigger="cli", description=f"paperwall crawl: {len(values)} targets",
         overrides=settings, verbose=verbose,

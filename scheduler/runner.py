@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 import signal
@@ -59,12 +58,14 @@ from storage.runs import (
     DueTarget,
     add_targets,
     backing_off,
+    closespider_timeout,
     due_skipped_by_backoff,
     due_targets,
     finish_run,
     format_duration,
     start_run,
     targets_for,
+    with_time_limit,
 )
 
 log = logging.getLogger("paperwall.scheduler")
@@ -214,7 +215,7 @@ def crawl_command(
     settings = {
         "PAPERWALL_CONDITIONAL": "True",
         "PAPERWALL_MIGRATE": "False",  # run_schedule / the service migrated already
-        "CLOSESPIDER_TIMEOUT": str(max(1, math.ceil(spec.time_limit if time_limit is None else time_limit))),
+        "CLOSESPIDER_TIMEOUT": closespider_timeout(spec.time_limit if time_limit is None else time_limit),
         "LOG_LEVEL": "WARNING" if foreground else "INFO",
         "PAPERWALL_PROGRESS": "True" if progress else "False",
         **({"PAPERWALL_PREFETCHED": str(prefetched)} if prefetched is not None else {}),
@@ -487,9 +488,9 @@ def _crawl_on_scrapyd(
     """The crawl as jobs on the schedule's Scrapyd nodes (`scheduler.scrapyd`).
     No revalidation step: the changed pages it keeps on this machine could
     not reach the nodes, whose crawls ask conditionally themselves."""
-    from scheduler.scrapyd import Dispatch, ScrapydError, job_settings, read_job_logs, wait
+    from scheduler.scrapyd import Dispatch, ScrapydError, wait
 
-    settings = job_settings(
+    settings = with_time_limit(
         {"PAPERWALL_CONDITIONAL": "True", "PAPERWALL_MIGRATE": "False", "LOG_LEVEL": "INFO",
          **{str(k): str(v) for k, v in spec.settings.items()}},
         spec.time_limit,
@@ -500,18 +501,15 @@ def _crawl_on_scrapyd(
         return "failed", None, [f"the crawl could not be sent to Scrapyd: {exc}"]
     log.info("schedule %s: run %d: %d targets for Scrapyd; first jobs: %s", spec.name, run_id, len(targets),
              ", ".join(f"{job.node.url} job {job.id} ({job.targets})" for job in sent.jobs))
-    outcome = wait(sent, time_limit=spec.time_limit, grace=grace, stop=stop, force=force)
+    waited = wait(sent, time_limit=spec.time_limit, grace=grace, stop=stop, force=force)
     limit = format_duration(timedelta(seconds=spec.time_limit))
     notes = {
         "timeout": [f"time limit {limit} reached: the Scrapyd jobs still running were cancelled"],
         "interrupted": ["interrupted: the scheduler was stopping; the Scrapyd jobs were cancelled"],
         "crashed": ["a Scrapyd job vanished from its node (a node restarted or stopped answering)"],
-    }.get(outcome, [])
-    if sent.unsent:
-        notes.append(f"{sent.unsent} targets not sent to the nodes before the run ended (they stay due)")
-    crashes, errors = read_job_logs(sent.jobs) if outcome == "ok" else ([], [])  # "ok": none was cancelled
-    outcome, notes = "crashed" if crashes else outcome, notes + crashes + errors
-    return outcome, None, notes
+    }.get(waited, [])
+    outcome, more = sent.ending(waited)
+    return outcome, None, notes + more
 
 
 def _stopped_early(out: Path) -> str | None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 import threading
 import time
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.db import make_engine, upgrade
-from storage.runs import classify_target, domain_of, note_run
+from storage.runs import classify_target, domain_of, note_run, with_time_limit
 from storage.writer import finish_run, start_run
 
 PROJECT = "paperwall"
@@ -87,13 +86,10 @@ class Node:
     def call(self, endpoint: str, params: Sequence[tuple[str, str]] = (), *, post: bool = False) -> dict[str, Any]:
         query = urllib.parse.urlencode(list(params))
         url = f"{self.url}/{endpoint}"
-        request = (
-            urllib.request.Request(url, data=query.encode(), method="POST")
-            if post
-            else urllib.request.Request(f"{url}?{query}" if query else url)
-        )
-        if self.authorization:
-            request.add_header("Authorization", self.authorization)
+        if post:
+            request = self._request(url, data=query.encode(), method="POST")
+        else:
+            request = self._request(f"{url}?{query}" if query else url)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 payload = json.loads(answer.read().decode("utf-8"))
@@ -124,11 +120,7 @@ class Node:
         # Twisted, which serves the logs, answers 500 to a suffix range longer
         # than the file: such a log is short, and is asked for whole.
         for ranged in (True, False):
-            request = urllib.request.Request(url)
-            if ranged:
-                request.add_header("Range", f"bytes=-{size}")
-            if self.authorization:
-                request.add_header("Authorization", self.authorization)
+            request = self._request(url, headers={"Range": f"bytes=-{size}"} if ranged else {})
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                     # A server that ignores Range sends the whole log: only its end is kept.
@@ -142,6 +134,13 @@ class Node:
 
     def cancel(self, job: str, project: str = PROJECT, signal: str = "INT") -> None:
         self.call("cancel.json", [("project", project), ("job", job), ("signal", signal)], post=True)
+
+    def _request(self, url: str, **kwargs: Any) -> urllib.request.Request:
+        """A request to the node, with its login when it has one."""
+        request = urllib.request.Request(url, **kwargs)
+        if self.authorization:
+            request.add_header("Authorization", self.authorization)
+        return request
 
 
 @dataclass
@@ -188,15 +187,6 @@ def shares(targets: Sequence[str], nodes: int) -> list[list[str]]:
     out: list[list[str]] = [[] for _ in range(nodes)]
     for index, target in enumerate(targets):
         out[owner[index]].append(target)
-    return out
-
-
-def job_settings(settings: dict[str, Any] | None, time_limit: float | None) -> dict[str, Any]:
-    """The jobs' settings: with a time limit they close themselves then
-    (CLOSESPIDER_TIMEOUT), as a scheduled local crawl does."""
-    out = dict(settings or {})
-    if time_limit:
-        out.setdefault("CLOSESPIDER_TIMEOUT", str(max(1, math.ceil(time_limit))))
     return out
 
 
@@ -291,6 +281,19 @@ class Dispatch:
     def unsent(self) -> int:
         return self.abandoned + sum(len(batch) for queue in self.queued for batch in queue)
 
+    def ending(self, outcome: str) -> tuple[str, list[str]]:
+        """The run's outcome and notes once `wait` returned `outcome`: the
+        targets never sent, and what the finished jobs' logs say when no job
+        was cancelled ("ok"), where a crawl that did not finish makes the run
+        crashed (`read_job_logs`)."""
+        notes: list[str] = []
+        if self.unsent:
+            notes.append(f"{self.unsent} targets not sent to the nodes before the run ended (they stay due)")
+        if outcome != "ok":
+            return outcome, notes
+        crashes, errors = read_job_logs(self.jobs)
+        return ("crashed" if crashes else outcome), notes + crashes + errors
+
 
 def run_on_scrapyd(
     targets: Sequence[str],
@@ -312,14 +315,11 @@ def run_on_scrapyd(
         upgrade(engine)
         run_id = start_run(engine, trigger, description or f"{len(targets)} targets on {len(node_urls)} Scrapyd nodes")
         try:
-            sent = Dispatch.start(run_id, targets, node_urls, job_settings(settings, time_limit), project, job_bytes)
+            sent = Dispatch.start(run_id, targets, node_urls, with_time_limit(settings, time_limit), project, job_bytes)
         except ScrapydError as exc:
             finish_run(engine, run_id, outcome="failed", notes=[str(exc)])
             raise
-        outcome = wait(sent, time_limit=time_limit, grace=grace, poll=poll)
-        notes = [f"{sent.unsent} targets not sent to the nodes before the run ended"] if sent.unsent else []
-        crashes, errors = read_job_logs(sent.jobs) if outcome == "ok" else ([], [])  # "ok": none was cancelled
-        outcome, notes = "crashed" if crashes else outcome, notes + crashes + errors
+        outcome, notes = sent.ending(wait(sent, time_limit=time_limit, grace=grace, poll=poll))
         counts = finish_run(engine, run_id, outcome=outcome, notes=notes)
         note_missing(engine, run_id, len(targets), counts)
     finally:
@@ -428,8 +428,8 @@ def _last_error(log: str, traceback: bool = True) -> str | None:
     """The exception that ended the last traceback of a log (`traceback`),
     else its last CRITICAL or ERROR line; one line, at most 300 characters."""
     lines = log.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
-    if starts and traceback:
+    starts = [i for i, line in enumerate(lines) if traceback and line.startswith("Traceback (most recent call last)")]
+    if starts:
         for line in lines[starts[-1] + 1:]:
             if line and not line[0].isspace():
                 return line.strip()[:300]

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -113,6 +114,21 @@ def format_duration(delta: timedelta) -> str:
         if n:
             parts.append(f"{n}{unit}")
     return "".join(parts)
+
+
+def with_time_limit(settings: Mapping[str, Any] | None, seconds: float | None) -> dict[str, Any]:
+    """Crawl settings with a time limit: the crawl closes itself then
+    (Scrapy's CLOSESPIDER_TIMEOUT, whole seconds), unless the settings set
+    their own."""
+    out = dict(settings or {})
+    if seconds:
+        out.setdefault("CLOSESPIDER_TIMEOUT", closespider_timeout(seconds))
+    return out
+
+
+def closespider_timeout(seconds: float) -> str:
+    """CLOSESPIDER_TIMEOUT for a time limit: whole seconds, at least one."""
+    return str(max(1, math.ceil(seconds)))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 from typing import Any, TypeVar
 
@@ -190,13 +190,38 @@ def _says_abstract(value: str) -> bool:
     return any(w == "abstract" or w.endswith(("-abstract", "_abstract")) for w in value.lower().split())
 
 
-def class_hits(markers: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """The remembered {class attribute value: markers it holds} of a class
-    index keyed by `markers` (a page class's markers, and how it matches them)."""
-    hits = _CLASS_HITS.get(markers)
+def _class_hits(key: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    hits = _CLASS_HITS.get(key)
     if hits is None or len(hits) > _CLASS_HITS_LIMIT:
-        hits = _CLASS_HITS[markers] = {}
+        hits = _CLASS_HITS[key] = {}
     return hits
+
+
+def index_classes(
+    index: dict[str, list[Any]], attrs: Iterable[Any], key: tuple[str, ...], read: Callable[[str], tuple[str, ...]]
+) -> dict[str, list[Any]]:
+    """`index` (marker -> its elements, in page order) filled from class
+    attributes (lxml's "smart" strings, which know their element).  Splitting
+    every class attribute cost about as much as the walk (3,600 attributes on
+    an ACM page), and a site's templates repeat the same class strings on
+    every page: `read` (the markers a value holds) runs once per distinct
+    value, and its answers are kept across pages under `key` (the page
+    class's markers, and how it matches them)."""
+    hits_of = _class_hits(key)
+    for attr in attrs:
+        hits = hits_of.get(attr)
+        if hits is None:
+            # str(): the "smart" string would keep its element (and the tree) alive.
+            hits = hits_of[str(attr)] = read(attr)
+        if hits:
+            element = attr.getparent()
+            for name in hits:
+                found = index.get(name)
+                if found is None:
+                    index[name] = [element]
+                else:
+                    found.append(element)
+    return index
 
 
 @functools.lru_cache(maxsize=512)
@@ -407,30 +432,14 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _class_index(self) -> dict[str, list[Any]]:
         """Class marker -> its elements, for the markers the page has."""
         markers = marker_set(type(self))
-        index: dict[str, list[Any]] = {ABSTRACT_CLASSES: []}
+
+        def read(value: str) -> tuple[str, ...]:
+            hits = tuple(t for t in value.split() if t in markers)
+            return hits + (ABSTRACT_CLASSES,) if _says_abstract(value) else hits
+
         # `//@class` is one cheap walk; predicates on `//*` cost several
         # times more in libxml2, and so would one query per class name.
-        # Splitting every class attribute cost about as much as the walk
-        # (3,600 attributes on an ACM page): each distinct value is split
-        # once and its markers remembered (`class_hits`).
-        hits_of = class_hits(self.class_markers)
-        for attr in _ALL_CLASSES(self.sel.root):
-            hits = hits_of.get(attr)
-            if hits is None:
-                # str(): the "smart" string would keep its element (and the tree) alive.
-                hits = tuple(t for t in attr.split() if t in markers)
-                if _says_abstract(attr):
-                    hits += (ABSTRACT_CLASSES,)
-                hits_of[str(attr)] = hits
-            if hits:
-                element = attr.getparent()
-                for name in hits:
-                    found = index.get(name)
-                    if found is None:
-                        index[name] = [element]
-                    else:
-                        found.append(element)
-        return index
+        return index_classes({ABSTRACT_CLASSES: []}, _ALL_CLASSES(self.sel.root), self.class_markers, read)
 
     def by_class(self, name: str) -> list[Any]:
         """lxml elements whose class attribute holds the word `name`, in page order."""

@@ -33,9 +33,10 @@ from spiders.pages.base import (
     ArticlePage,
     add_section_text,
     article_field,
-    class_hits,
     class_words,
     has_class,
+    index_classes,
+    marker_set,
     xpath,
 )
 from spiders.pages.text import clean, parse_count, parse_doi, parse_orcid, parse_price, split_pages
@@ -78,18 +79,9 @@ class ScienceDirectArticlePage(ArticlePage):
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
         roots = self._index_roots()
         attrs = _ALL_CLASSES(self.sel.root) if roots is None else [a for r in roots for a in _OWN_AND_SUB_CLASSES(r)]
-        # Each distinct class value is split once and its markers remembered
-        # across pages (`class_hits`), as the base index does.
-        hits_of = class_hits(("(sciencedirect)", *self.class_markers))
-        for attr in attrs:
-            hits = hits_of.get(attr)
-            if hits is None:
-                hits = hits_of[str(attr)] = tuple(t for t in attr.split() if t in index)
-            if hits:
-                parent = attr.getparent()
-                for name in hits:
-                    index[name].append(parent)
-        return index
+        markers = marker_set(type(self))
+        return index_classes(index, attrs, ("(words)", *self.class_markers),
+                             lambda value: tuple(t for t in value.split() if t in markers))
 
     def _index_roots(self) -> list[Any] | None:
         heads = self.by_tag("h1")

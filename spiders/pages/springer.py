@@ -43,8 +43,8 @@ from spiders.pages.base import (
     ABSTRACT_TITLES,
     ArticlePage,
     article_field,
-    class_hits,
     class_words,
+    index_classes,
     marker_set,
     read_once,
     without_tracking,
@@ -124,19 +124,7 @@ class SpringerNatureArticlePage(ArticlePage):
         """`by_class` by class *suffix*: `c-article-title`, `app-article-title`
         and the sanitized `TOKEN-article-title` are all "article-title"."""
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
-        # A site's templates repeat the same class strings on every page: each
-        # distinct value is split once and its markers remembered, as in the
-        # base class index (a Nature page has ~1,000 class attributes).
-        hits_of = class_hits(("(suffixes)", *self.class_markers))
-        for attr in _ALL_CLASSES(self.sel.root):
-            hits = hits_of.get(attr)
-            if hits is None:
-                hits = hits_of[str(attr)] = self._markers_of(attr)
-            if hits:
-                parent = attr.getparent()
-                for name in hits:
-                    index[name].append(parent)
-        return index
+        return index_classes(index, _ALL_CLASSES(self.sel.root), ("(suffixes)", *self.class_markers), self._markers_of)
 
     def _markers_of(self, value: str) -> tuple[str, ...]:
         """The class markers a class attribute holds, each once, by whole word
