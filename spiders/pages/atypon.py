@@ -40,6 +40,7 @@ from spiders.pages.base import (
     article_field,
     class_words,
     doi_in_link,
+    has_class,
     in_class,
     read_once,
     without_tracking,
@@ -1058,7 +1059,7 @@ _ACS_DOI_TEXTS = xpath(
     "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
     plain=True,
 )
-_ACS_CITED_TITLE = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' cited-content_cbyCitation_article-title ')]")
+_ACS_CITED_TITLE = xpath(f".//span[{has_class(_ACS_CITED_TITLE_CLASS)}]")
 _ANY_HREF = xpath(".//a[@href][not(starts-with(@href, 'javascript'))]/@href")
 _CARD_TITLES = xpath(
     ".//*[contains(concat(' ', normalize-space(@class), ' '), ' card__title ')"

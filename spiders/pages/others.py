@@ -1436,16 +1436,16 @@ _IOP_TITLE = xpath("(//h1[contains(@class, 'wd-jnl-art-title')])[1]")
 _GIVEN = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' given-names ')]")
 _SURNAME = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' surname ')]")
 _EMERALD_AFF = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' intent_contributor_affiliate ')]")
-_TITLE_HEADINGS = xpath("/descendant::*[self::h1 or self::h2 or self::h3]")
+_TITLE_HEADINGS = xpath("//*[self::h1 or self::h2 or self::h3]")
 # An author's line: `div.authors-wrapper > p` (2025), `section.authors > div.content > p` (before).
 _APS_AUTHOR_LINES = xpath(
-    "/descendant::div[contains(concat(' ', normalize-space(@class), ' '), ' authors-wrapper ')]/p"
-    " | /descendant::section[contains(concat(' ', normalize-space(@class), ' '), ' authors ')]/div/p"
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' authors-wrapper ')]/p"
+    " | //section[contains(concat(' ', normalize-space(@class), ' '), ' authors ')]/div/p"
 )
 _APS_HEADINGS = xpath(".//*[self::h2 or self::h3 or self::h4 or self::h5]")
-_PUBLISHED_TEXTS = xpath("/descendant::text()[contains(., 'ublished')]")
-_CITING_TEXTS = xpath("/descendant::text()[contains(., 'iting')]")
-_METRIC_TEXTS = xpath("/descendant::text()[contains(., 'iews') or contains(., 'ownloads') or contains(., 'itations')]")
+_PUBLISHED_TEXTS = xpath("//text()[contains(., 'ublished')]")
+_CITING_TEXTS = xpath("//text()[contains(., 'iting')]")
+_METRIC_TEXTS = xpath("//text()[contains(., 'iews') or contains(., 'ownloads') or contains(., 'itations')]")
 
 # og:site_name of the platforms' own pages.  Another site name ("PubMed
 # Central", "arXiv") is a copy of the article elsewhere, not the platform's markup.

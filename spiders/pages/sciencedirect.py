@@ -446,7 +446,7 @@ _SKIPPED_PART = re.compile(
     r"\b(Body|text-content|References|Appendices|issue-navigation|section-cited-by"
     r"|preview-section-(references|snippets|introduction|cited-by|recommended-articles))\b"
 )
-_HEADERS = xpath("/descendant::header")
+_HEADERS = xpath("//header")
 _GIVEN = xpath(f".//*[{has_class('given-name')}]")
 _ORCID_HREFS = xpath("descendant-or-self::a[contains(@href, 'orcid.org')]/@href", plain=True)
 _SURNAMES = xpath(f"descendant-or-self::*[{has_class('surname')}]")

@@ -571,7 +571,7 @@ _OLD_PUBLISHED = xpath(".//p[@id='publishedOnlineDate']")
 _INNER_HEADING = xpath(f".//*[{has_class('primary-heading')}]")
 _SECTION_TITLE = xpath("./h2[1]")
 _ABSTRACT_PARTS = xpath("descendant::*[self::h2 or self::h3 or self::h4 or self::p]")
-_ARTICLE_WITH_RELATED = xpath("/descendant::article[@data-related]")
+_ARTICLE_WITH_RELATED = xpath("//article[@data-related]")
 _LINKED_DOI = re.compile(r"(?:(?:abs|full|pdf|epdf|pdfdirect|book)/)?(10\.\d{4,9}/\S+)")
 
 
