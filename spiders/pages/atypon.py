@@ -27,7 +27,6 @@ tests/corpus lists the traps.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -36,6 +35,7 @@ from lxml import etree
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    cached_property,
     ArticlePage,
     article_field,
     class_words,
@@ -118,7 +118,7 @@ class AtyponArticlePage(ArticlePage):
 
     # --- plumbing ---------------------------------------------------------------
 
-    @functools.cached_property
+    @cached_property
     def _property_index(self) -> dict[str, list[Any]]:
         """RDFa `property` attributes of the core template, in one walk."""
         index: dict[str, list[Any]] = {}
@@ -387,7 +387,7 @@ class AtyponArticlePage(ArticlePage):
                 return text
         return None
 
-    @functools.cached_property
+    @cached_property
     def _acs_citation(self) -> dict[str, str | None]:
         """Volume, issue and pages of the ACS citation line."""
         out: dict[str, str | None] = {"volume": None, "issue": None, "pages": None}
@@ -419,7 +419,7 @@ class AtyponArticlePage(ArticlePage):
                 out["issue"] = spans[1] or None
         return out
 
-    @functools.cached_property
+    @cached_property
     def _printed_locator(self) -> tuple[str | None, str | None, str | None, str | None]:
         """(volume, issue, first, last) from a printed citation: Annual Reviews
         "Vol. 6:15-38"; science.org "Cite as" line "... Science 267, 74-77"."""
@@ -459,7 +459,7 @@ class AtyponArticlePage(ArticlePage):
             or self._printed_locator[1]
         )
 
-    @functools.cached_property
+    @cached_property
     def _pages(self) -> tuple[str | None, str | None]:
         first, last = self._core_prop("pageStart"), self._core_prop("pageEnd")
         if first:
@@ -724,7 +724,7 @@ class AtyponArticlePage(ArticlePage):
 
     # --- related lists ------------------------------------------------------------------
 
-    @functools.cached_property
+    @cached_property
     def _related(self) -> tuple[list[RelatedLink], dict[str, int], list[str]]:
         links: list[RelatedLink] = []
         counts: dict[str, int] = {}

@@ -17,13 +17,13 @@ and leave a field to the metadata, or null, when that text is not there.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    cached_property,
     ORCID_HREFS,
     ArticlePage,
     article_field,
@@ -179,7 +179,7 @@ class CambridgeArticlePage(_CitedByCounted):
             return "paywalled"
         return super().access
 
-    @functools.cached_property
+    @cached_property
     def _cited_items(self) -> list[tuple[str | None, str | None]]:
         items = []
         for ref in self.by_class("reference-display"):
@@ -262,7 +262,7 @@ class JstorArticlePage(_CitedByCounted):
                         names.append(name)
         return self._names_from_meta(names) if names else super().authors
 
-    @functools.cached_property
+    @cached_property
     def _source(self) -> dict[str, str | None]:
         """", Vol. 16, No. 6 (Dec., 2007), pp. 351-355 (5 pages)"."""
         text = self.text_of(self.by_class("src")[:1]) or ""
@@ -705,7 +705,7 @@ class ElifeArticlePage(_PlatformPage):
                 author.orcid = author.orcid or orcid
         return authors
 
-    @functools.cached_property
+    @cached_property
     def _cite(self) -> re.Match[str] | None:
         text = self.text_of(self.by_class("contextual-data__cite")[:1]) or ""
         text = re.sub(r"^Cite this article as:\s*", "", text)
@@ -1127,7 +1127,7 @@ class ApsArticlePage(_PlatformPage):
             holder = holder.getparent()
         return texts
 
-    @functools.cached_property
+    @cached_property
     def _labels(self) -> list[str]:
         """The short labels and badges of the article's header ("Letter",
         "Open Access", "Editors' Suggestion"): elements whose class says
@@ -1285,7 +1285,7 @@ class PeerjArticlePage(_PlatformPage):
         journal = page.first_meta(("citation_journal_title",)) or ""
         return bool(_PEERJ_NAME.match(journal)) and (_meta_doi(page) or "").startswith("10.7717/")
 
-    @functools.cached_property
+    @cached_property
     def _definitions(self) -> dict[str, Any]:
         """{lower-cased `dt` text: its `dd`}, the first of each, in page order."""
         found: dict[str, Any] = {}

@@ -20,7 +20,6 @@ HTML shows is then taken as it is.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -29,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    cached_property,
     ABSTRACT_TITLES,
     ArticlePage,
     add_section_text,
@@ -67,7 +67,7 @@ class ScienceDirectArticlePage(ArticlePage):
     def has_article_markup(self) -> bool:
         return bool(self.by_class("title-text")) and bool(self.by_class("author-group"))
 
-    @functools.cached_property
+    @cached_property
     def _class_index(self) -> dict[str, list[Any]]:
         """The class index over the parts of the page that are read: the
         article's header (publication, title, authors, licence, abstracts,
@@ -105,7 +105,7 @@ class ScienceDirectArticlePage(ArticlePage):
 
     # --- the embedded state ---------------------------------------------------------
 
-    @functools.cached_property
+    @cached_property
     def _state_text(self) -> str:
         for script in self.by_tag("script"):
             if script.get("type") == "application/json" and script.get("data-iso-key") is not None:
@@ -140,7 +140,7 @@ class ScienceDirectArticlePage(ArticlePage):
     def journal(self) -> str | None:
         return super().journal or self.text_of(self.by_class("publication-title")[:1])
 
-    @functools.cached_property
+    @cached_property
     def _volume_line(self) -> dict[str, str | None]:
         """"Volume 278, Issues 4–6, 31 October 1997, Pages 285-290" or
         "Volume 61, April 2020, 101864" (an article number)."""
@@ -369,7 +369,7 @@ class ScienceDirectArticlePage(ArticlePage):
                     setattr(metrics, key, value)
         return metrics
 
-    @functools.cached_property
+    @cached_property
     def _lists(self) -> list[tuple[str, str, Any]]:
         """(list name, heading text, element holding the items), page order."""
         found: list[tuple[str, str, Any]] = []

@@ -24,13 +24,13 @@ What the markup shows beyond the embedded Highwire metadata:
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    cached_property,
     ORCID_HREFS,
     ArticlePage,
     article_field,
@@ -195,7 +195,7 @@ class SilverchairArticlePage(ArticlePage):
                         found.append(issn)
         return found
 
-    @functools.cached_property
+    @cached_property
     def _citation_line(self) -> str:
         return self.text_of(self.by_class("ww-citation-primary")[:1]) or ""
 
@@ -365,7 +365,7 @@ class SilverchairArticlePage(ArticlePage):
             altmetric=altmetric, downloads=found.get("downloads"),
         )
 
-    @functools.cached_property
+    @cached_property
     def _related_boxes(self) -> list[tuple[str, Any]]:
         boxes = []
         for box in self.by_class("vt-related-content"):
@@ -375,7 +375,7 @@ class SilverchairArticlePage(ArticlePage):
                 boxes.append((name, box))
         return boxes
 
-    @functools.cached_property
+    @cached_property
     def _related_items(self) -> dict[Any, list[Any]]:
         """Each related box's article links (`.article-title > a[href]`), in page order."""
         titles = self.by_class_in([box for _, box in self._related_boxes], "article-title")

@@ -29,7 +29,6 @@ Layouts read here:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -40,6 +39,7 @@ import attrs
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    cached_property,
     ABSTRACT_TITLES,
     ArticlePage,
     article_field,
@@ -119,7 +119,7 @@ class SpringerNatureArticlePage(ArticlePage):
 
     # --- plumbing ---------------------------------------------------------------
 
-    @functools.cached_property
+    @cached_property
     def _class_index(self) -> dict[str, list[Any]]:
         """`by_class` by class *suffix*: `c-article-title`, `app-article-title`
         and the sanitized `TOKEN-article-title` are all "article-title"."""
@@ -145,7 +145,7 @@ class SpringerNatureArticlePage(ArticlePage):
     def has_article_markup(self) -> bool:
         return any(h.tag == "h1" for h in self.by_class("article-title") + self.by_class("ArticleTitle"))
 
-    @functools.cached_property
+    @cached_property
     def _ld_article(self) -> dict[str, Any]:
         """The JSON-LD article: Springer Nature wraps it in a WebPage's `mainEntity`."""
         for script in self.jsonld_scripts:
@@ -159,7 +159,7 @@ class SpringerNatureArticlePage(ArticlePage):
                     return main
         return self.scholarly
 
-    @functools.cached_property
+    @cached_property
     def _identifiers(self) -> list[Any]:
         """`li` items of the header's identifier lists (category, open access,
         Published, and the 'Volume 18, pages 231–234' cite line)."""
@@ -335,7 +335,7 @@ class SpringerNatureArticlePage(ArticlePage):
                 add(self.text_of(value))
         return found
 
-    @functools.cached_property
+    @cached_property
     def _article_number(self) -> str | None:
         """"Article number: 4949" (nature.com) or "article number 264"
         (SpringerLink cite line): the page shows no page range."""
@@ -479,7 +479,7 @@ class SpringerNatureArticlePage(ArticlePage):
         # classification of the journal ("Physics, general"), not keywords.
         return [w for v in self.meta.get("citation_keywords", []) for w in re.split(r"\s*[;,]\s*", v) if w]
 
-    @functools.cached_property
+    @cached_property
     def _subject_lists(self) -> list[tuple[str, list[str]]]:
         """(heading, terms) of each `ul.c-article-subject-list`: "Keywords",
         "Subjects", "JEL classification"..."""
@@ -649,7 +649,7 @@ class SpringerNatureArticlePage(ArticlePage):
             else:
                 self._warn(f"offer {offer.label!r}: button shows {shown!r}, dataLayer says {amount} {currency}")
 
-    @functools.cached_property
+    @cached_property
     def _datalayer_pushes(self) -> list[Any]:
         """Objects the page's inline scripts push to `dataLayer` (or assign)."""
         values: list[Any] = []
@@ -754,7 +754,7 @@ class SpringerNatureArticlePage(ArticlePage):
             return
         setattr(metrics, key, self.exact_count(label, raw))
 
-    @functools.cached_property
+    @cached_property
     def _related_lists(self) -> list[tuple[str, list[tuple[str, Any]]]]:
         """(list name, [(title, link element)]) for each related list shown."""
         lists: list[tuple[str, list[tuple[str, Any]]]] = []

@@ -9,13 +9,13 @@ browser filled them).  Where the prices are: `offers()`.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
+    cached_property,
     ORCID_HREFS,
     ArticlePage,
     article_field,
@@ -175,7 +175,7 @@ class TandfArticlePage(ArticlePage):
     def publisher(self) -> str | None:
         return super().publisher
 
-    @functools.cached_property
+    @cached_property
     def _toc_parts(self) -> tuple[str | None, str | None]:
         """Volume and issue from the issue's table-of-contents link /toc/CODE/VOL/ISSUE."""
         hrefs = [a.get("href", "") for e in self.by_class("issue-heading") for a in e.iter("a")]
@@ -200,7 +200,7 @@ class TandfArticlePage(ArticlePage):
     def issue(self) -> str | None:
         return super().issue or self._toc_parts[1]
 
-    @functools.cached_property
+    @cached_property
     def _page_range(self) -> tuple[str | None, str | None]:
         text = self.text_of(self.by_class("contentItemPageRange"))
         if not text:
@@ -327,7 +327,7 @@ class TandfArticlePage(ArticlePage):
                     setattr(metrics, key, value)
         return metrics
 
-    @functools.cached_property
+    @cached_property
     def _related_panes(self) -> list[tuple[str, str | None, Any]]:
         """(list name, tab label, pane element or None) for each related-list tab or widget."""
         panes: list[tuple[str, str | None, Any]] = []

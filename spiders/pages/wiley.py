@@ -22,13 +22,12 @@ Where prices would be: `offers()`.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ABSTRACT_TITLES, ORCID_HREFS, ArticlePage, add_section_text, article_field, class_words, has_class, xpath
+from spiders.pages.base import ABSTRACT_TITLES, ORCID_HREFS, ArticlePage, add_section_text, article_field, cached_property, class_words, has_class, xpath
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -208,7 +207,7 @@ class WileyArticlePage(ArticlePage):
     def journal(self) -> str | None:
         return super().journal or self.text_of(self.by_class("journal-banner-text")[:1])
 
-    @functools.cached_property
+    @cached_property
     def _volume_issue(self) -> tuple[str | None, str | None]:
         text = self.text_of(self.by_class("volume-issue")[:1]) or ""
         m = re.search(r"Volume\s*([\w.-]+)\s*,\s*Issue\s*([\w./-]+)", text)
@@ -222,7 +221,7 @@ class WileyArticlePage(ArticlePage):
     def issue(self) -> str | None:
         return super().issue or self._volume_issue[1]
 
-    @functools.cached_property
+    @cached_property
     def _page_range(self) -> tuple[str | None, str | None]:
         for element in self.by_class("citation__page-range") + self.by_class("page-range"):
             if element.tag == "li" or "citedByEntry" in class_words(element.getparent()):
@@ -528,7 +527,7 @@ class WileyArticlePage(ArticlePage):
                     return {"cited_by": int(m.group(1).replace(",", ""))}
         return {}
 
-    @functools.cached_property
+    @cached_property
     def _related_sources(self) -> dict[str, str]:
         """{list: ajax URL} of the lists a browser loads after the page."""
         sources: dict[str, str] = {}
