@@ -100,9 +100,11 @@ class SpringerNatureArticlePage(ArticlePage):
         "article__sub-heading", "article-subject-list", "article-metrics-bar__item", "article-section",
         "article-body", "article-recommendations", "article-further-reading__item", "article-buy-box",
         "BuyBoxSection", "article-access", "nature-box", "meta__item", "masthead__journal-title",
+        "article-masthead__journal-title", "bibliographic-information__citation",
         # 2019 SpringerLink
         "ArticleTitle", "test-render-category", "article-metrics__item", "Abstract", "KeywordGroup",
-        "test-contributor-names", "affiliation", "bibliographic-information__value",
+        "test-contributor-names", "affiliation", "bibliographic-information__value", "JournalTitle",
+        "ArticleCitation_Volume", "ArticleCitation_Issue", "ArticleCitation_Pages",
         "uptodate-recommendations", "uptodate-recommendations-off",
         # nature.com magazine (news) template
         "article-item__title", "article-item__teaser-text", "article__type", "article__subjects",
@@ -175,7 +177,71 @@ class SpringerNatureArticlePage(ArticlePage):
                 return h
         return None
 
+    @cached_property
+    def _cite_line(self) -> dict[str, Any]:
+        """What the header's cite line shows, for pages whose embedded
+        metadata lacks it (a body-only copy): SpringerLink's "Volume 37,
+        pages 1–23, (1977)", nature.com's "<i>Nature Communications</i>
+        volume 13, Article number: 3287 (2022)".  Keys: the `data-test` of
+        its parts (journal-title, journal-volume, journal-issue), and "pages"
+        (first, last).  SpringerLink 2019: "Volume 18, Issue 3, pp 231–234"."""
+        shown: dict[str, Any] = {}
+        for test, name in (("journal-title", "JournalTitle"), ("journal-volume", "ArticleCitation_Volume"),
+                           ("journal-issue", "ArticleCitation_Issue")):
+            value = self.text_of(self.by_class(name)[:1])
+            if value:
+                shown[test] = value.rstrip(", ")
+        for part in self.by_class("ArticleCitation_Pages")[:1]:
+            pages = _SHOWN_PAGES.search(self.text_of(part) or "")
+            if pages:
+                shown["pages"] = (pages[1], pages[2])
+        for box in self._identifiers + self.by_class("article-info-details"):
+            for part in box.iter("span", "i", "b"):
+                test = part.get("data-test")
+                if test in ("journal-title", "journal-volume") and test not in shown:
+                    shown[test] = self.text_of(part)
+            pages = _SHOWN_PAGES.search(self.text_of(box) or "")
+            if pages and "pages" not in shown:
+                shown["pages"] = (pages[1], pages[2])
+        return shown
+
+    @cached_property
+    def _datalayer_page(self) -> dict[str, Any]:
+        """SpringerLink's page-level `dataLayer` object ({"DOI": ..., "Journal
+        Title": ..., "content": {"serial": {"eissn": ..., "pissn": ...}}}):
+        what the embedded metadata says, kept by a body-only copy."""
+        for script in self.by_tag("script"):
+            text = script.text or ""
+            if "dataLayer" not in text or '"DOI"' not in text:
+                continue
+            for value in _datalayer_values(text):
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, dict) and isinstance(item.get("DOI"), str):
+                        return item
+        return {}
+
+    def _shown_doi(self) -> str | None:
+        """The DOI of "About this article" ("https://doi.org/10.1007/..."),
+        else the one ending the "Cite this article" line."""
+        for value in self.by_class("bibliographic-information__value"):
+            text = self.text_of(value) or ""
+            if "doi.org/10." in text:
+                return parse_doi(text)
+        cite_as = self._sub_heading("citeas")  # sanitized copies keep its id, not its classes
+        citations = self.by_class("bibliographic-information__citation")
+        if cite_as is not None and cite_as.getnext() is not None:
+            citations.append(cite_as.getnext())
+        for citation in citations:
+            found = _DOI_URL.findall(self.text_of(citation) or "")
+            if found:
+                return parse_doi(found[-1])
+        return None
+
     # --- bibliographic --------------------------------------------------------------
+
+    @article_field()
+    def doi(self) -> str | None:
+        return super().doi or self._shown_doi() or parse_doi(self._datalayer_page.get("DOI"))
 
     @article_field()
     def title(self) -> str | None:
@@ -304,7 +370,13 @@ class SpringerNatureArticlePage(ArticlePage):
 
     @article_field()
     def journal(self) -> str | None:
-        return super().journal or self.text_of(self.by_class("masthead__journal-title")[:1])
+        return (
+            super().journal
+            or self._cite_line.get("journal-title")
+            or self.text_of(self.by_class("masthead__journal-title")[:1])
+            or self.text_of(self.by_class("article-masthead__journal-title")[:1])
+            or clean(str(self._datalayer_page.get("Journal Title") or ""))
+        )
 
     @article_field()
     def publisher(self) -> str | None:
@@ -333,6 +405,11 @@ class SpringerNatureArticlePage(ArticlePage):
         for value in self.by_class("bibliographic-information__value"):
             if value.get("id") in ("print-issn", "electronic-issn"):
                 add(self.text_of(value))
+        if not found:
+            serial = (self._datalayer_page.get("content") or {}).get("serial")
+            if isinstance(serial, dict):
+                add(serial.get("eissn"))
+                add(serial.get("pissn"))
         return found
 
     @cached_property
@@ -351,21 +428,28 @@ class SpringerNatureArticlePage(ArticlePage):
 
     @article_field()
     def volume(self) -> str | None:
-        return super().volume
+        return super().volume or self._shown_number("journal-volume", _SHOWN_VOLUME)
 
     @article_field()
     def issue(self) -> str | None:
-        return super().issue
+        return super().issue or self._shown_number("journal-issue", _SHOWN_ISSUE)
+
+    def _shown_number(self, part: str, shape: re.Pattern[str]) -> str | None:
+        """The number in the cite line's "Volume 37" or "Issue 3"."""
+        shown = shape.fullmatch(self._cite_line.get(part) or "")
+        return shown[1] if shown else None
 
     @article_field()
     def first_page(self) -> str | None:
-        return self._article_number or super().first_page
+        return self._article_number or super().first_page or (self._cite_line.get("pages") or (None, None))[0]
 
     @article_field()
     def last_page(self) -> str | None:
         if self._article_number:
             return None
-        return super().last_page
+        if super().first_page:
+            return super().last_page
+        return (self._cite_line.get("pages") or (None, None))[1]
 
     @article_field()
     def published(self) -> str | None:
@@ -863,6 +947,11 @@ PAGE_OBJECTS = (NatureArticlePage, SpringerArticlePage)
 
 _ALL_CLASSES = xpath("/descendant::*/@class")  # = //@class, faster (see base._ALL_CLASSES)
 _YMD = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})")
+# The cite line's "pages 1–23" (or "pp 231–234", "page 7"), its "volume 13", its "Issue 3".
+_SHOWN_PAGES = re.compile(r"\b(?:pages?|pp\.?)\s+([A-Za-z]{0,3}\d+[A-Za-z]{0,3})(?:\s*[–—-]\s*([A-Za-z]{0,3}\d+[A-Za-z]{0,3}))?\b")
+_SHOWN_VOLUME = re.compile(r"(?:volume\s+)?([A-Za-z]{0,3}\d+[A-Za-z]{0,3})", re.IGNORECASE)
+_SHOWN_ISSUE = re.compile(r"(?:issue\s+)?([A-Za-z]{0,3}\d+[A-Za-z]{0,3}(?:[-–/]\d+)?)", re.IGNORECASE)
+_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/10\.\S+")
 _HEADINGS = xpath(".//*[self::h2 or self::h3][1]")
 _CARD_LINKS = xpath(".//article//*[self::h3 or self::h2 or self::h4]//a[@href]")
 _ITEM_LINKS = xpath(".//*[self::h3 or self::h2 or self::h4]//a[@href] | .//a[@href]")
