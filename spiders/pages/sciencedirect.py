@@ -47,7 +47,7 @@ class ScienceDirectArticlePage(ArticlePage):
     class_markers = (
         "title-text", "publication-title", "publication-volume", "author-group", "surname", "Abstracts",
         "abstract", "keywords-section", "keyword", "OpenAccessLabel", "OpenArchiveLabel", "access-indicator",
-        "PurchasePDF", "plumX-metrics", "article-dochead",
+        "PurchasePDF", "plumX-metrics", "article-dochead", "doi",
     )
 
     @classmethod
@@ -178,6 +178,19 @@ class ScienceDirectArticlePage(ArticlePage):
     @article_field()
     def last_page(self) -> str | None:
         return super().last_page or self._volume_line["last"]
+
+    @article_field()
+    def doi(self) -> str | None:
+        """The embedded metadata's, else the header's persistent link
+        (`a.doi`, "https://doi.org/10.1016/..."), which every template prints."""
+        doi = super().doi
+        if doi:
+            return doi
+        for link in self.by_class("doi"):
+            doi = parse_doi(link.get("href") or self.text_of(link))
+            if doi:
+                return doi
+        return None
 
     @article_field()
     def article_type(self) -> str | None:

@@ -1,4 +1,4 @@
-"""Springer Nature pages read without their embedded metadata.
+"""Springer Nature and ScienceDirect pages read without their embedded metadata.
 
 A page's `citation_*` tags and JSON-LD give most bibliographic fields, and the
 page objects prefer them.  The same values are printed on the page: the
@@ -10,7 +10,8 @@ copy, or a template that drops a tag, must not lose them: each real
 Springer and nature.com page of the corpus, with every <meta> and JSON-LD
 script removed, still yields the hand-checked values of these fields.  (The
 issue number is printed only in the metadata of the current templates, so
-it is not among them.)
+it is not among them.)  ScienceDirect prints the DOI as the header's
+persistent link, and the volume line ("Volume 146, August 2023, Pages 1-10").
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from tests.corpus.test_corpus import CASES, PAGES_DIR
 
 pytestmark = pytest.mark.corpus
 
-SHOWN_FIELDS = ("status", "doi", "title", "journal", "issns", "volume", "first_page", "last_page")
+SHOWN_FIELDS = {
+    "springer": ("status", "doi", "title", "journal", "issns", "volume", "first_page", "last_page"),
+    "nature": ("status", "doi", "title", "journal", "issns", "volume", "first_page", "last_page"),
+    "sciencedirect": ("status", "doi", "title", "journal", "volume", "issue", "first_page", "last_page"),
+}
 # A sanitized copy whose scripts (the dataLayer with them) were stripped
 # prints no ISSN: its expected ISSNs come from the metadata alone.
 NOT_SHOWN = {("springer-springer-s12525-016-0233-2-2026-buybox-sanitized", "issns")}
@@ -33,10 +38,10 @@ _JSON_LD = re.compile(rb"<script[^>]*ld\+json[^>]*>.*?</script\s*>", re.IGNORECA
 PARAMS = [
     pytest.param(case, key, id=f"{case['id']}-{key}")
     for case in CASES
-    if case["expected"].get("platform") in ("springer", "nature") and case["expected"].get("status") == "article"
+    if case["expected"].get("platform") in SHOWN_FIELDS and case["expected"].get("status") == "article"
     # nature.com's magazine (news) pages have no cite line.
     and case["expected"].get("volume")
-    for key in SHOWN_FIELDS
+    for key in SHOWN_FIELDS[case["expected"]["platform"]]
     if key in case["expected"] and (case["id"], key) not in NOT_SHOWN
 ]
 
@@ -47,7 +52,7 @@ def _without_metadata(body: bytes) -> bytes:
 
 def test_pages_are_selected():
     """The corpus has such pages: the test below is not vacuous."""
-    assert len({p.values[0]["rel"] for p in PARAMS}) >= 8
+    assert len({p.values[0]["rel"] for p in PARAMS}) >= 12
 
 
 @pytest.mark.parametrize(("case", "key"), PARAMS)
