@@ -835,10 +835,9 @@ class ArticlePage(WebPage[ArticleRecord]):
             if doi:
                 return doi
         for candidate in (self.url, str(self.response.url)):
-            if "/doi/" in candidate or "doi.org/" in candidate:
-                doi = parse_doi(candidate)
-                if doi:
-                    return doi
+            doi = doi_in_link(candidate)
+            if doi:
+                return doi
         return None
 
     @article_field()
@@ -1455,6 +1454,9 @@ _TRACKING_PARAMS = frozenset((
 ))
 
 
+_DOI_VIEW_SUFFIX = re.compile(r"/(?:abstract|full|pdf|epdf|pdfdirect|summary|references|citedby|suppinfo|figures)/?$")
+
+
 def doi_in_link(url: str | None) -> str | None:
     """The DOI a link names: "https://doi.org/10.1007/x", "/doi/10.1080/x",
     "/doi/full/10.1080/x?src=recsys" (percent-escapes undone); else None."""
@@ -1464,7 +1466,8 @@ def doi_in_link(url: str | None) -> str | None:
     path = unquote(parts.path)
     if "/doi/" in path:
         tail = re.sub(r"^(abs|full|pdf|epdf|pdfplus|reader|book)/", "", path.split("/doi/", 1)[1])
-        return parse_doi(tail)
+        # Wiley's older addresses end in the view: "/doi/10.1002/hbm.22146/abstract".
+        return parse_doi(_DOI_VIEW_SUFFIX.sub("", tail))
     if parts.netloc.endswith("doi.org"):
         return parse_doi(path.lstrip("/"))
     return None

@@ -53,6 +53,9 @@ from spiders.pages.text import (
     tidy_punctuation,
 )
 
+# Silverchair's access icon in the title heading: `<span data-resource-id-access>
+# <i class="js-access-icon-placeholder ..." title="Unavailable">`.
+_ACCESS_ICON = "self::span[@data-resource-id-access] or self::i[contains(@class, 'access-icon')]"
 _CDN_MARKS = ("silverchair-cdn.com", "silverchaircdn.com")
 
 # Metric labels as Silverchair prints them (lower-cased) -> Metrics field.
@@ -122,7 +125,13 @@ class SilverchairArticlePage(ArticlePage):
 
     @article_field()
     def title(self) -> str | None:
-        return super().title or self.text_of(self.by_class("wi-article-title")[:1], exclude="self::i")
+        if self.first_meta(("citation_title", "dc.title", "prism.title")):
+            return super().title
+        # The heading without its access icon, whose screen-reader text
+        # ("Unavailable") is no part of the title; an <i> of the title itself
+        # (a species name) is.
+        heading = self.text_of(self.by_class("wi-article-title")[:1], exclude=_ACCESS_ICON)
+        return heading or super().title
 
     def _author_blocks(self) -> list[Any]:
         """One element per author, in page order: `.al-author-name`, and
