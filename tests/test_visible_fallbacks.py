@@ -60,3 +60,24 @@ def test_doi_from_the_address_without_its_view() -> None:
     <body><h1>Pain and the hippocampus</h1></body></html>"""
     record = extract("https://onlinelibrary.wiley.com/doi/10.1002/hbm.22146/abstract", body)
     assert record.doi == "10.1002/hbm.22146"
+
+
+@pytest.mark.parametrize(
+    ("header", "journal"),
+    [
+        # 2019 template: the banner image's text.
+        ('<a class="journal-banner" href="/journal/15213889"><img class="journal-banner-image"'
+         ' alt="Annalen der Physik banner" src="/banner.jpg"></a>', "Annalen der Physik"),
+        # Before 2017: the product title beside the cover.
+        ('<div id="metaData"><h2 id="productTitle">Human Brain Mapping</h2></div>', "Human Brain Mapping"),
+        # A banner image saying something else names no journal.
+        ('<img class="journal-banner-image" alt="Cover">', None),
+    ],
+)
+def test_wiley_journal_shown_in_the_header(header: str, journal: str | None) -> None:
+    body = f"""<html><head><meta name="citation_title" content="On heat">
+    <meta name="citation_doi" content="10.1002/andp.19263851302"></head>
+    <body><header>{header}</header><h1 class="citation__title">On heat</h1></body></html>"""
+    record = extract("https://onlinelibrary.wiley.com/doi/10.1002/andp.19263851302", body.encode())
+    assert record.platform == "wiley"
+    assert record.journal == journal

@@ -62,7 +62,8 @@ class WileyArticlePage(ArticlePage):
         # 2018+ layout
         "citation__title", "loa-authors", "mobile-authors", "author-name", "epub-sections", "epub-state",
         "epub-date", "epub-doi", "cited-by-count", "primary-heading", "doi-access", "volume-issue",
-        "citation__page-range", "page-range", "journal-banner-text", "article-section__abstract", "keywords",
+        "citation__page-range", "page-range", "journal-banner-text", "journal-banner-image",
+        "article-section__abstract", "keywords",
         "accessDenialslot", "altmetric-embed", "show-recommended__content", "creative-work__title",
         "cited-by__content", "citedByEntry", "article-section__citedBy",
         "purchaseArea", "purchase-options", "access-options", "ppv-options", "pricing-options", "tax-note",
@@ -205,7 +206,17 @@ class WileyArticlePage(ArticlePage):
 
     @article_field()
     def journal(self) -> str | None:
-        return super().journal or self.text_of(self.by_class("journal-banner-text")[:1])
+        return super().journal or self.text_of(self.by_class("journal-banner-text")[:1]) or self._banner_journal()
+
+    def _banner_journal(self) -> str | None:
+        """The 2019 template's banner image, `alt="Annalen der Physik banner"`;
+        before 2017, `<h2 id="productTitle">` (looked for only here: a page
+        with the journal's metadata never walks for it)."""
+        for image in self.by_class("journal-banner-image"):
+            alt = clean(image.get("alt"))
+            if alt and alt.lower().endswith(" banner") and len(alt) > len(" banner"):
+                return alt[: -len(" banner")].strip()
+        return self.text_of(_PRODUCT_TITLE(self.sel.root)[:1])
 
     @cached_property
     def _volume_issue(self) -> tuple[str | None, str | None]:
@@ -560,6 +571,7 @@ class WileyArticlePage(ArticlePage):
 
 PAGE_OBJECTS = (WileyArticlePage,)
 
+_PRODUCT_TITLE = xpath("//h2[@id='productTitle']")
 _PRICE = re.compile(r"(?:[$€£¥]\s?\d|\b(?:USD|EUR|GBP|JPY|CHF|CAD|AUD)\s?\d|\d\s?(?:USD|EUR|GBP)\b)")
 _ARTICLE_NUMBER = re.compile(r"^(?:(?:pp?\.|pages?|article(?: number)?:?)\s*)?([A-Za-z]{0,3}\d[A-Za-z0-9]*)$", re.I)
 _CORRESPONDENCE = re.compile(r"^(correspondence|e-?mail|address for correspondence)\b", re.I)

@@ -1,4 +1,4 @@
-"""Springer Nature and ScienceDirect pages read without their embedded metadata.
+"""Springer Nature, ScienceDirect and Wiley pages read without their embedded metadata.
 
 A page's `citation_*` tags and JSON-LD give most bibliographic fields, and the
 page objects prefer them.  The same values are printed on the page: the
@@ -11,7 +11,8 @@ Springer and nature.com page of the corpus, with every <meta> and JSON-LD
 script removed, still yields the hand-checked values of these fields.  (The
 issue number is printed only in the metadata of the current templates, so
 it is not among them.)  ScienceDirect prints the DOI as the header's
-persistent link, and the volume line ("Volume 146, August 2023, Pages 1-10").
+persistent link, and the volume line ("Volume 146, August 2023, Pages 1-10");
+Wiley its header (the journal's banner, "Volume 34, Issue 6") and the DOI.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SHOWN_FIELDS = {
     "springer": ("status", "doi", "title", "journal", "issns", "volume", "first_page", "last_page"),
     "nature": ("status", "doi", "title", "journal", "issns", "volume", "first_page", "last_page"),
     "sciencedirect": ("status", "doi", "title", "journal", "volume", "issue", "first_page", "last_page"),
+    "wiley": ("status", "doi", "title", "journal", "volume", "issue"),
 }
 # A sanitized copy whose scripts (the dataLayer with them) were stripped
 # prints no ISSN: its expected ISSNs come from the metadata alone.
@@ -52,7 +54,7 @@ def _without_metadata(body: bytes) -> bytes:
 
 def test_pages_are_selected():
     """The corpus has such pages: the test below is not vacuous."""
-    assert len({p.values[0]["rel"] for p in PARAMS}) >= 12
+    assert len({p.values[0]["rel"] for p in PARAMS}) >= 17
 
 
 @pytest.mark.parametrize(("case", "key"), PARAMS)
