@@ -81,3 +81,50 @@ def test_wiley_journal_shown_in_the_header(header: str, journal: str | None) -> 
     record = extract("https://onlinelibrary.wiley.com/doi/10.1002/andp.19263851302", body.encode())
     assert record.platform == "wiley"
     assert record.journal == journal
+
+
+_SILVERCHAIR_BODY_ONLY = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>x</title></head>
+<body class="pg_Article"><div class="widget-ArticleTopInfo">
+<h1 class="wi-article-title article-title-main">On development</h1>
+<div class="wi-authors"><div class="al-authors-list"><div class="al-author-name">
+<a class="linked-name js-linked-name" href="javascript:;">Ada Lovelace</a></div></div></div>
+{citation}
+</div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("url", "citation", "expected"),
+    [
+        (  # Oxford Academic
+            "https://academic.oup.com/childdev/article/77/6/1521/5x",
+            '<div class="ww-citation-primary"><em>Child Development</em>, Volume 77, Issue 6, November/December 2006,'
+            ' Pages 1521–1538, <a href="https://doi.org/10.1111/j.1467-8624.2006.00955.x">'
+            "https://doi.org/10.1111/j.1467-8624.2006.00955.x</a></div>",
+            ("10.1111/j.1467-8624.2006.00955.x", "Child Development", "77", "6", "1521", "1538"),
+        ),
+        (  # Oxford Academic, an article number where the pages would be
+            "https://academic.oup.com/pnasnexus/article/1/1/pgac024/1",
+            '<div class="ww-citation-primary"><em>PNAS Nexus</em>, Volume 1, Issue 1, March 2022, pgac024,'
+            ' <a href="https://doi.org/10.1093/pnasnexus/pgac024">https://doi.org/10.1093/pnasnexus/pgac024</a></div>',
+            ("10.1093/pnasnexus/pgac024", "PNAS Nexus", "1", "1", "pgac024", None),
+        ),
+        (  # MIT Press Direct: the DOI in its own line
+            "https://direct.mit.edu/neco/article/9/8/1735/6109/x",
+            '<div class="ww-citation-primary"><em>Neural Computation</em> (1997) 9 (8): 1735–1780.</div>'
+            '<div class="citation-doi"><a href="https://doi.org/10.1162/neco.1997.9.8.1735">'
+            "https://doi.org/10.1162/neco.1997.9.8.1735</a></div>",
+            ("10.1162/neco.1997.9.8.1735", "Neural Computation", "9", "8", "1735", "1780"),
+        ),
+        (  # JAMA Network: the journal only abbreviated, so not taken
+            "https://jamanetwork.com/journals/jamapsychiatry/fullarticle/210962",
+            '<div class="meta-citation-wrap"><span class="meta-citation-journal-name">Arch Gen Psychiatry. </span>'
+            '<span class="meta-citation"> 2011;68(1):71-78. doi:10.1001/archgenpsychiatry.2010.116</span></div>',
+            ("10.1001/archgenpsychiatry.2010.116", None, "68", "1", "71", "78"),
+        ),
+    ],
+)
+def test_silverchair_citation_shown_in_the_header(url: str, citation: str, expected: tuple) -> None:
+    record = extract(url, _SILVERCHAIR_BODY_ONLY.format(citation=citation).encode())
+    assert record.status == "article"
+    shown = (record.doi, record.journal, record.volume, record.issue, record.first_page, record.last_page)
+    assert shown == expected

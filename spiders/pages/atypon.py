@@ -35,9 +35,9 @@ from lxml import etree
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
-    cached_property,
     ArticlePage,
     article_field,
+    cached_property,
     class_words,
     doi_in_link,
     has_class,

@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
-    cached_property,
     ORCID_HREFS,
     ArticlePage,
     article_field,
+    cached_property,
     class_words,
     split_labelled_sections,
     without_tracking,

@@ -28,11 +28,11 @@ from urllib.parse import unquote, urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
-    cached_property,
     ABSTRACT_TITLES,
     ArticlePage,
     add_section_text,
     article_field,
+    cached_property,
     class_words,
     has_class,
     index_classes,

@@ -30,11 +30,12 @@ from urllib.parse import urlsplit
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
-    cached_property,
     ORCID_HREFS,
     ArticlePage,
     article_field,
+    cached_property,
     class_words,
+    doi_in_link,
     is_abstract_heading,
     read_once,
     split_labelled_sections,
@@ -96,7 +97,7 @@ class SilverchairArticlePage(ArticlePage):
         "wi-authors", "wi-article-title", "info-card-name", "info-card-affilitation", "info-card-affiliation", "aff",
         "article-title",
         "article-metadata-tocSections", "kwd-group", "kwd-part", "abstract",
-        "citation-label", "ww-citation-primary", "article-date",
+        "citation-label", "ww-citation-primary", "article-date", "citation-doi",
         "journal-footer-colophon", "metadata-issn",
         "purchase-currency-wrap",
         "contentmet-text", "artmet-number", "altmetric-embed",
@@ -104,7 +105,7 @@ class SilverchairArticlePage(ArticlePage):
         "SCM-SharedWidgets-AsyncWidgetLoader",
         "icon-availability_open", "icon-availability_free", "icon-availability_cart",
         "get-access", "article-top-info-user-restricted-options", "buyThisResourceLink",
-        "meta-article-type", "meta-access-type", "para", "article-full-text",
+        "meta-article-type", "meta-access-type", "para", "article-full-text", "meta-citation",
     )
 
     @classmethod
@@ -208,6 +209,68 @@ class SilverchairArticlePage(ArticlePage):
     def _citation_line(self) -> str:
         return self.text_of(self.by_class("ww-citation-primary")[:1]) or ""
 
+    @cached_property
+    def _cited_as(self) -> dict[str, str | None]:
+        """The header's citation, for pages whose embedded metadata lacks a
+        field (a body-only copy): Oxford Academic's "<em>Child Development</em>,
+        Volume 77, Issue 6, November/December 2006, Pages 1521–1538", MIT Press's
+        "<em>Neural Computation</em> (1997) 9 (8): 1735–1780."  Keys: journal,
+        volume, issue, first, last (None when not shown)."""
+        found: dict[str, str | None] = dict.fromkeys(("journal", "volume", "issue", "first", "last"))
+        for box in self.by_class("ww-citation-primary")[:1]:
+            found["journal"] = self.text_of(next(box.iter("em", "i"), None))
+            line = self._citation_line
+            oup, mit = _CITED_VOLUME.search(line), _CITED_YEAR_VOLUME.search(line)
+            if oup:
+                found["volume"], found["issue"] = oup[1], oup[2]
+                pages = _CITED_PAGES.search(line)
+                if pages:
+                    found["first"], found["last"] = pages[1], pages[2]
+            elif mit:
+                found["volume"], found["issue"], found["first"], found["last"] = mit[1], mit[2], mit[3], mit[4]
+        # JAMA Network's header: "<span class="meta-citation-journal-name">Arch Gen
+        # Psychiatry. </span><span class="meta-citation">2011;68(1):71-78. doi:...</span>"
+        # (the journal's abbreviation: not taken for its name).
+        for box in self.by_class("meta-citation")[:1]:
+            ama = _CITED_AMA.search(self.text_of(box) or "")
+            if ama and not found["volume"]:
+                found["volume"], found["issue"], found["first"], found["last"] = ama[1], ama[2], ama[3], ama[4]
+        return found
+
+    @article_field()
+    def doi(self) -> str | None:
+        doi = super().doi
+        if doi:
+            return doi
+        for box in self.by_class("ww-citation-primary")[:1] + self.by_class("citation-doi")[:1]:
+            for link in box.iter("a"):
+                doi = doi_in_link(link.get("href"))
+                if doi:
+                    return doi
+        for box in self.by_class("meta-citation")[:1]:  # JAMA Network: "... doi:10.1001/..."
+            text = self.text_of(box) or ""
+            if "doi:" in text:
+                return parse_doi(text[text.index("doi:"):])
+        return None
+
+    @article_field()
+    def journal(self) -> str | None:
+        return super().journal or self._cited_as["journal"]
+
+    @article_field()
+    def volume(self) -> str | None:
+        return super().volume or self._cited_as["volume"]
+
+    @article_field()
+    def issue(self) -> str | None:
+        return super().issue or self._cited_as["issue"]
+
+    @article_field()
+    def last_page(self) -> str | None:
+        if super().first_page:
+            return super().last_page
+        return self._cited_as["last"]
+
     @article_field()
     def first_page(self) -> str | None:
         value = super().first_page
@@ -218,7 +281,7 @@ class SilverchairArticlePage(ArticlePage):
         m = _LOCATOR.search(self._citation_line)
         if m and not _YEAR.fullmatch(m.group(1)):
             return m.group(1)
-        return None
+        return self._cited_as["first"]
 
     @article_field()
     def published(self) -> str | None:
@@ -529,6 +592,13 @@ _LEAD_STRONG = xpath("./*[1][self::strong or self::b]")
 _US_DATE = re.compile(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 _LOCATOR = re.compile(r",\s*([A-Za-z]{0,8}\d[\w.]*)\s*,\s*https?://(?:dx\.)?doi\.org/")
 _YEAR = re.compile(r"(1[6-9]|20)\d\d")
+# The header's citation: "Volume 77, Issue 6, ..., Pages 1521–1538" (Oxford
+# Academic), "(1997) 9 (8): 1735–1780." (MIT Press), "2011;68(1):71-78." (JAMA).
+_PAGE = r"[A-Za-z]{0,3}\d+[A-Za-z]{0,3}"
+_CITED_VOLUME = re.compile(r"\bVolume\s+([\w.-]+)(?:,\s*Issue\s+([\w./–-]+?))?(?=,|$)")
+_CITED_PAGES = re.compile(rf"\bPages?\s+({_PAGE})(?:\s*[–-]\s*({_PAGE}))?")
+_CITED_AMA = re.compile(rf"\b\d{{4}};\s*([\w.-]+)\s*(?:\(([\w./–-]+)\))?\s*:\s*({_PAGE})(?:\s*[–-]\s*({_PAGE}))?")
+_CITED_YEAR_VOLUME = re.compile(rf"\(\d{{4}}\)\s*([\w.-]+)\s*(?:\(([\w./–-]+)\))?\s*:\s*({_PAGE})(?:\s*[–-]\s*({_PAGE}))?")
 _BOLD_LEAD = re.compile(r"^([A-Z][A-Za-z /,-]{2,60}?)[:.]?\s+(?=\S)")
 
 

@@ -39,10 +39,10 @@ import attrs
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
-    cached_property,
     ABSTRACT_TITLES,
     ArticlePage,
     article_field,
+    cached_property,
     class_words,
     index_classes,
     marker_set,

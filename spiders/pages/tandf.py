@@ -15,10 +15,10 @@ from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
-    cached_property,
     ORCID_HREFS,
     ArticlePage,
     article_field,
+    cached_property,
     class_words,
     doi_in_link,
     has_class,
