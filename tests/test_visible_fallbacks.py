@@ -46,6 +46,9 @@ def test_silverchair_prefers_the_embedded_title() -> None:
         # A DOI whose own suffix has slashes keeps them.
         ("https://onlinelibrary.wiley.com/doi/10.5555/abc/def-1", "10.5555/abc/def-1"),
         ("https://onlinelibrary.wiley.com/doi/10.5555/abc/def-1/abstract", "10.5555/abc/def-1"),
+        ("https://www.emerald.com/insight/content/doi/10.1108/qea-07-2024-0055/full/html", "10.1108/qea-07-2024-0055"),
+        # A DOI whose suffix is a view's name stays whole.
+        ("https://example.org/doi/10.5555/full", "10.5555/full"),
         ("https://example.org/articles/123", None),
     ],
 )
@@ -128,3 +131,35 @@ def test_silverchair_citation_shown_in_the_header(url: str, citation: str, expec
     assert record.status == "article"
     shown = (record.doi, record.journal, record.volume, record.issue, record.first_page, record.last_page)
     assert shown == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "headings", "title"),
+    [
+        ("https://www.cambridge.org/core/journals/x/article/y/ABC",
+         '<hgroup><h1 data-v-1>Property and use</h1></hgroup>', "Property and use"),
+        ("https://www.mdpi.com/2076-3425/15/3/264",
+         '<h1 class="title hypothesis_container" itemprop="name"> Brain areas </h1>', "Brain areas"),
+        ("https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0213978",
+         '<h1 class="logo"><a href="/plosone/.">PLOS ONE</a></h1><h1 id="artTitle">Yolk antibody</h1>', "Yolk antibody"),
+        ("https://iopscience.iop.org/article/10.1088/1748-605X/ab007b",
+         '<h1 itemprop="headline" class="wd-jnl-art-title">Bilayer membranes</h1>', "Bilayer membranes"),
+        ("https://elifesciences.org/articles/44753",
+         '<h1 class="content-header__title content-header__title--short">Parallel circuitry</h1>'
+         '<h1 class="content-header__title content-header__title--long"><a href="/articles/1">Another</a></h1>',
+         "Parallel circuitry"),
+        ("https://www.emerald.com/insight/content/doi/10.1108/qea-07-2024-0055/full/html",
+         '<h1 class="content-title intent_article_title mt-0 mb-3">Enhancing sustainability</h1>', "Enhancing sustainability"),
+        ("https://pubs.rsc.org/en/content/articlelanding/2016/ob/c6ob02074g",
+         '<h1 id="sect155"><span class="title_heading">Denitrogenative hydrofluorination'
+         '<a title="Select to navigate to footnote" href="#fn1">†</a></span></h1>', "Denitrogenative hydrofluorination"),
+    ],
+)
+def test_title_heading_says_an_article_page(url: str, headings: str, title: str) -> None:
+    """A body-only copy (no embedded metadata): the platform's title heading."""
+    page = f"<html><head><title>x</title></head><body>{headings}<p>Text.</p></body></html>"
+    record = extract(url, page.encode())
+    assert (record.status, record.title) == ("article", title)
+    # Another page of the same site, with no such heading, is no article.
+    other = extract(url, b"<html><head><title>Journal home</title></head><body><h1>Journal home</h1></body></html>")
+    assert other.status == "not_article"

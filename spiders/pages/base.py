@@ -1454,7 +1454,9 @@ _TRACKING_PARAMS = frozenset((
 ))
 
 
-_DOI_VIEW_SUFFIX = re.compile(r"/(?:abstract|full|pdf|epdf|pdfdirect|summary|references|citedby|suppinfo|figures)/?$")
+_DOI_VIEW_SUFFIX = re.compile(
+    r"(?:/(?:abstract|abs|full|pdf|epdf|pdfdirect|summary|references|citedby|suppinfo|figures|html))+/?$"
+)
 
 
 def doi_in_link(url: str | None) -> str | None:
@@ -1466,8 +1468,10 @@ def doi_in_link(url: str | None) -> str | None:
     path = unquote(parts.path)
     if "/doi/" in path:
         tail = re.sub(r"^(abs|full|pdf|epdf|pdfplus|reader|book)/", "", path.split("/doi/", 1)[1])
-        # Wiley's older addresses end in the view: "/doi/10.1002/hbm.22146/abstract".
-        return parse_doi(_DOI_VIEW_SUFFIX.sub("", tail))
+        # Some addresses end in the view: Wiley's older "/doi/10.1002/hbm.22146/abstract",
+        # Emerald's "/doi/10.1108/qea-07-2024-0055/full/html".  A DOI's own suffix is kept.
+        prefix, _, suffix = tail.partition("/")
+        return parse_doi(f"{prefix}/{_DOI_VIEW_SUFFIX.sub('', suffix) or suffix}")
     if parts.netloc.endswith("doi.org"):
         return parse_doi(path.lstrip("/"))
     return None

@@ -45,6 +45,10 @@ from spiders.pages.text import (
 )
 
 
+# Embedded titles a page's own heading does not overrule.
+_EMBEDDED_TITLES = ("citation_title", "dc.title", "prism.title")
+_FOOTNOTE_LINK = "self::a[starts-with(@href, '#')]"
+
 class _PlatformPage(ArticlePage):
     """Host and markup matching shared by the page objects of this module."""
 
@@ -63,6 +67,29 @@ class _PlatformPage(ArticlePage):
             return True
         publisher = page.first_meta(("citation_publisher", "dc.publisher"))
         return bool(publisher and publisher in cls.publishers)
+
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        """True for the <h1> that holds the article's title in this
+        platform's template: it says an article page, and gives the title,
+        when the embedded metadata is gone (a body-only copy)."""
+        return False
+
+    def _title_h1(self) -> Any:
+        return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)
+
+    def has_article_markup(self) -> bool:
+        return self._title_h1() is not None
+
+    @article_field()
+    def title(self) -> str | None:
+        if not self.first_meta(_EMBEDDED_TITLES):
+            heading = self._title_h1()
+            # Without the footnote marks a title may carry ("…toluene<a href="#fn1">†</a>").
+            text = self.text_of(heading, exclude=_FOOTNOTE_LINK) if heading is not None else None
+            if text:
+                return text
+        return super().title
 
     def _names_from_meta(self, shown: list[str]) -> list[Author]:
         """Authors named as the page shows them, with given and family names
@@ -108,6 +135,10 @@ class CambridgeArticlePage(_CitedByCounted):
         "cited-by__number", "citation-count", "reference-display", "get-access-link", "access-options",
         "cited-by-modal", "open-access", "keywords",
     )
+
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        return h1.getparent() is not None and h1.getparent().tag == "hgroup"  # <hgroup><h1>
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
@@ -386,6 +417,10 @@ class MdpiArticlePage(_PlatformPage):
         "js-similarity-related-articles",
     )
 
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        return h1.get("itemprop") == "name" and "title" in class_words(h1)  # <h1 class="title" itemprop="name">
+
     @article_field(empty=[])
     def authors(self) -> list[Author]:
         boxes = self.by_class("art-authors")[:1]
@@ -509,6 +544,10 @@ class PlosArticlePage(_PlatformPage):
     publishers = ("Public Library of Science", "PLOS")
     class_markers = ("author-name", "author-info", "orcid", "license-short", "type-article", "abstract")
 
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        return h1.get("id") == "artTitle"  # the site's logo is an <h1> too
+
     @article_field(empty=[])
     def authors(self) -> list[Author]:
         author_list = self.by_id("author-list")
@@ -600,6 +639,10 @@ class IopArticlePage(_PlatformPage):
         "wd-related-articles", "related-article-list", "open-access", "wd-open-access",
     )
 
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        return "wd-jnl-art-title" in class_words(h1)
+
     @classmethod
     def matches_markup(cls, page: ArticlePage) -> bool:
         return super().matches_markup(page) and bool(_IOP_TITLE(page.sel.root))
@@ -678,6 +721,11 @@ class ElifeArticlePage(_PlatformPage):
         "statistic",
         "article-meta__group", "listing-list--read-more", "content-header__title_link",
     )
+
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        # The further-reading cards' titles are such <h1>s too, each a link.
+        return "content-header__title" in class_words(h1) and next(h1.iter("a"), None) is None
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
@@ -803,6 +851,10 @@ class EmeraldArticlePage(_PlatformPage):
         "intent_cited_count", "trendmd-replacement-heading", "intent_journal_issn",
     )
 
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        return "intent_article_title" in class_words(h1)
+
     @article_field(empty=[])
     def authors(self) -> list[Author]:
         authors: list[Author] = []
@@ -923,6 +975,10 @@ class RscArticlePage(_PlatformPage):
     hosts = ("pubs.rsc.org",)
     publishers = ("Royal Society of Chemistry", "The Royal Society of Chemistry")
     class_markers = ("article_info", "oa", "abstract", "header_text", "capsule__text", "article-abstract__heading")
+
+    @staticmethod
+    def is_title_h1(h1: Any) -> bool:
+        return any("title_heading" in class_words(span) for span in h1.iterchildren("span"))
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:

@@ -145,7 +145,10 @@ class SpringerNatureArticlePage(ArticlePage):
         return tuple(found)
 
     def has_article_markup(self) -> bool:
-        return any(h.tag == "h1" for h in self.by_class("article-title") + self.by_class("ArticleTitle"))
+        return any(
+            h.tag == "h1"
+            for h in self.by_class("article-title") + self.by_class("ArticleTitle") + self.by_class("article-item__title")
+        )
 
     @cached_property
     def _ld_article(self) -> dict[str, Any]:
