@@ -163,3 +163,36 @@ def test_title_heading_says_an_article_page(url: str, headings: str, title: str)
     # Another page of the same site, with no such heading, is no article.
     other = extract(url, b"<html><head><title>Journal home</title></head><body><h1>Journal home</h1></body></html>")
     assert other.status == "not_article"
+
+
+@pytest.mark.parametrize(
+    ("url", "markup", "doi"),
+    [
+        ("https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0213978",
+         '<h1 id="artTitle">T</h1><ul class="date-doi"><li id="artPubDate">Published: April 22, 2019</li>'
+         '<li id="artDoi"><a href="https://doi.org/10.1371/journal.pone.0213978">https://doi.org/10.1371/'
+         "journal.pone.0213978</a></li></ul>", "10.1371/journal.pone.0213978"),
+        ("https://elifesciences.org/articles/44753",
+         '<h1 class="content-header__title">T</h1><span class="doi">doi: <a href="https://doi.org/10.7554/eLife.44753"'
+         ' class="doi__link">10.7554/eLife.44753</a></span><p>Figure 1.</p><span class="doi doi--asset">'
+         '<a href="https://doi.org/10.7554/eLife.44753.007" class="doi__link">x</a></span>', "10.7554/eLife.44753"),
+        ("https://www.mdpi.com/2076-3425/15/3/264",
+         '<h1 class="title" itemprop="name">T</h1><div class="bib-identity"><em>Brain Sci.</em> <b>2025</b>,'
+         ' <em>15</em>(3), 264; <a href="https://doi.org/10.3390/brainsci15030264">x</a></div>',
+         "10.3390/brainsci15030264"),
+        ("https://www.cambridge.org/core/journals/x/article/y/ABC",
+         '<hgroup><h1>T</h1></hgroup><div class="doi-data"><div>DOI: <a href="https://doi.org/10.1017/S1744552324000302">'
+         "x</a></div></div>", "10.1017/S1744552324000302"),
+        ("https://pubs.rsc.org/en/content/articlelanding/2016/ob/c6ob02074g",
+         '<h1><span class="title_heading">T</span></h1><div class="article_info"> DOI: <a title="Link to landing page'
+         ' via DOI" href="http://dx.doi.org/10.1039/C6OB02074G">10.1039/C6OB02074G</a> (Paper)</div>',
+         "10.1039/C6OB02074G"),
+        # Emerald's address names the DOI in lower case; the page prints it as registered.
+        ("https://www.emerald.com/insight/content/doi/10.1108/qea-07-2024-0055/full/html",
+         '<h1 class="intent_article_title">T</h1><a class="intent_doi_link Citation__identifier__link"'
+         ' href="https://doi.org/10.1108/QEA-07-2024-0055">x</a>', "10.1108/QEA-07-2024-0055"),
+    ],
+)
+def test_doi_link_the_page_prints(url: str, markup: str, doi: str) -> None:
+    record = extract(url, f"<html><head><title>x</title></head><body>{markup}</body></html>".encode())
+    assert (record.status, record.doi) == ("article", doi)

@@ -820,6 +820,10 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field()
     def doi(self) -> str | None:
+        return self._embedded_doi() or self._address_doi()
+
+    def _embedded_doi(self) -> str | None:
+        """The DOI the embedded metadata (meta tags, JSON-LD) names."""
         for name in ("citation_doi", "prism.doi", "dc.identifier", "dc.identifier.doi", "bepress_citation_doi"):
             for value in self.meta.get(name, []):
                 doi = parse_doi(value)
@@ -834,6 +838,10 @@ class ArticlePage(WebPage[ArticleRecord]):
             doi = parse_doi(str(value)) if value else None
             if doi:
                 return doi
+        return None
+
+    def _address_doi(self) -> str | None:
+        """The DOI in the page's address ("/doi/10.1080/...", "doi.org/10...")."""
         for candidate in (self.url, str(self.response.url)):
             doi = doi_in_link(candidate)
             if doi:

@@ -28,6 +28,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    doi_in_link,
     split_labelled_sections,
     without_tracking,
     xpath,
@@ -74,6 +75,24 @@ class _PlatformPage(ArticlePage):
         platform's template: it says an article page, and gives the title,
         when the embedded metadata is gone (a body-only copy)."""
         return False
+
+    # Class markers of the boxes where the page prints its own DOI link, the
+    # first of each read ("DOI: <a href="https://doi.org/...">"): for a page
+    # whose embedded metadata names no DOI (a body-only copy).
+    doi_boxes: tuple[str, ...] = ()
+
+    @article_field()
+    def doi(self) -> str | None:
+        return self._embedded_doi() or self._shown_doi() or self._address_doi()
+
+    def _shown_doi(self) -> str | None:
+        for name in self.doi_boxes:
+            for box in self.by_class(name)[:1]:
+                for link in box.iter("a"):
+                    doi = doi_in_link(link.get("href"))
+                    if doi:
+                        return doi
+        return None
 
     def _title_h1(self) -> Any:
         return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)
@@ -130,10 +149,11 @@ class CambridgeArticlePage(_CitedByCounted):
     platform_name = "cambridge"
     hosts = ("cambridge.org",)
     site_names = ("Cambridge Core",)
+    doi_boxes = ("doi-data",)
     class_markers = (
         "published-date", "authors-details", "article-details", "abstract", "abstract-content",
         "cited-by__number", "citation-count", "reference-display", "get-access-link", "access-options",
-        "cited-by-modal", "open-access", "keywords",
+        "cited-by-modal", "open-access", "keywords", "doi-data",
     )
 
     @staticmethod
@@ -411,10 +431,11 @@ class MdpiArticlePage(_PlatformPage):
     platform_name = "mdpi"
     hosts = ("mdpi.com",)
     site_names = ("MDPI",)
+    doi_boxes = ("bib-identity",)
     class_markers = (
         "art-authors", "inlineblock", "profile-card-drop", "art-affiliations", "affiliation", "pubhistory",
         "articletype", "openaccess", "html-abstract", "html-p", "count-div", "altmetric-embed",
-        "js-similarity-related-articles",
+        "js-similarity-related-articles", "bib-identity",
     )
 
     @staticmethod
@@ -542,7 +563,8 @@ class PlosArticlePage(_PlatformPage):
     platform_name = "plos"
     hosts = ("plos.org",)
     publishers = ("Public Library of Science", "PLOS")
-    class_markers = ("author-name", "author-info", "orcid", "license-short", "type-article", "abstract")
+    doi_boxes = ("date-doi",)  # li#artDoi
+    class_markers = ("author-name", "author-info", "orcid", "license-short", "type-article", "abstract", "date-doi")
 
     @staticmethod
     def is_title_h1(h1: Any) -> bool:
@@ -715,10 +737,11 @@ class ElifeArticlePage(_PlatformPage):
     platform_name = "elife"
     hosts = ("elifesciences.org",)
     site_names = ("eLife",)
+    doi_boxes = ("doi",)  # the header's; figures' and sections' follow
     class_markers = (
         "author-details", "author-details__name", "author-details__heading", "author-details__text",
         "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
-        "statistic",
+        "statistic", "doi",
         "article-meta__group", "listing-list--read-more", "content-header__title_link",
     )
 
@@ -845,10 +868,11 @@ class EmeraldArticlePage(_PlatformPage):
     platform_name = "emerald"
     hosts = ("emerald.com",)
     publishers = ("Emerald Publishing Limited", "Emerald Group Publishing Limited")
+    doi_boxes = ("intent_doi_link",)  # the citation's DOI link
     class_markers = (
         "intent_contributor", "intent_contributor_affiliate", "intent_journal_publication_date",
         "intent_abstract", "intent_keywords", "intent_text", "open-access-icon", "intent_download_count",
-        "intent_cited_count", "trendmd-replacement-heading", "intent_journal_issn",
+        "intent_cited_count", "trendmd-replacement-heading", "intent_journal_issn", "intent_doi_link",
     )
 
     @staticmethod
@@ -974,6 +998,7 @@ class RscArticlePage(_PlatformPage):
     platform_name = "rsc"
     hosts = ("pubs.rsc.org",)
     publishers = ("Royal Society of Chemistry", "The Royal Society of Chemistry")
+    doi_boxes = ("article_info",)
     class_markers = ("article_info", "oa", "abstract", "header_text", "capsule__text", "article-abstract__heading")
 
     @staticmethod

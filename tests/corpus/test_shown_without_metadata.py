@@ -17,7 +17,7 @@ Silverchair sites (Oxford Academic, MIT Press, JAMA Network) the header's
 citation ("<em>Child Development</em>, Volume 77, Issue 6, ..., Pages
 1521–1538, https://doi.org/...", "2011;68(1):71-78. doi:...").  On the other
 platforms, the title's heading (`h1#artTitle` on PLOS, ...) still says an
-article page and gives the title.
+article page and gives the title, and the DOI link it prints the DOI.
 """
 
 from __future__ import annotations
@@ -39,14 +39,15 @@ SHOWN_FIELDS = {
     "mitpress": ("status", "doi", "title", "journal", "volume", "issue", "first_page", "last_page"),
     # JAMA's header abbreviates the journal ("Arch Gen Psychiatry."): not its name.
     "jama": ("status", "doi", "title", "volume", "issue", "first_page", "last_page"),
-    # The others: the title's heading still says an article page, and gives the title.
-    "cambridge": ("status", "title"),
-    "mdpi": ("status", "title"),
-    "plos": ("status", "title"),
+    # The others: the title's heading still says an article page, and gives
+    # the title; the DOI link the page prints (PLOS's li#artDoi, ...) the DOI.
+    "cambridge": ("status", "doi", "title"),
+    "mdpi": ("status", "doi", "title"),
+    "plos": ("status", "doi", "title"),
     "iop": ("status", "title"),
-    "elife": ("status", "title"),
-    "emerald": ("status", "title"),
-    "rsc": ("status", "title"),
+    "elife": ("status", "doi", "title"),
+    "emerald": ("status", "doi", "title"),
+    "rsc": ("status", "doi", "title"),
 }
 # A sanitized copy whose scripts (the dataLayer with them) were stripped
 # prints no ISSN: its expected ISSNs come from the metadata alone.
