@@ -1485,6 +1485,17 @@ def doi_in_link(url: str | None) -> str | None:
     return None
 
 
+def doi_link_in(boxes: Iterable[Any]) -> str | None:
+    """The DOI of the first DOI link (doi.org, or a "/doi/" address) in these
+    elements, each one included: where a page prints its own DOI."""
+    for box in boxes:
+        for link in box.iter("a"):
+            doi = doi_in_link(link.get("href"))
+            if doi:
+                return doi
+    return None
+
+
 def add_section_text(sections: list[AbstractSection], heading: str | None, text: str) -> None:
     """Append a paragraph: to the last section when it has the same heading
     (a space inside a headed section, a blank line between unheaded

@@ -28,7 +28,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    doi_in_link,
+    doi_link_in,
     split_labelled_sections,
     without_tracking,
     xpath,
@@ -86,13 +86,7 @@ class _PlatformPage(ArticlePage):
         return self._embedded_doi() or self._shown_doi() or self._address_doi()
 
     def _shown_doi(self) -> str | None:
-        for name in self.doi_boxes:
-            for box in self.by_class(name)[:1]:
-                for link in box.iter("a"):
-                    doi = doi_in_link(link.get("href"))
-                    if doi:
-                        return doi
-        return None
+        return doi_link_in(box for name in self.doi_boxes for box in self.by_class(name)[:1])
 
     def _title_h1(self) -> Any:
         return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)

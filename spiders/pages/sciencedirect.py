@@ -34,6 +34,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    doi_link_in,
     has_class,
     index_classes,
     marker_set,
@@ -183,14 +184,7 @@ class ScienceDirectArticlePage(ArticlePage):
     def doi(self) -> str | None:
         """The embedded metadata's, else the header's persistent link
         (`a.doi`, "https://doi.org/10.1016/..."), which every template prints."""
-        doi = super().doi
-        if doi:
-            return doi
-        for link in self.by_class("doi"):
-            doi = parse_doi(link.get("href") or self.text_of(link))
-            if doi:
-                return doi
-        return None
+        return super().doi or doi_link_in(self.by_class("doi"))
 
     @article_field()
     def article_type(self) -> str | None:

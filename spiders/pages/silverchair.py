@@ -35,7 +35,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    doi_in_link,
+    doi_link_in,
     is_abstract_heading,
     read_once,
     split_labelled_sections,
@@ -242,11 +242,9 @@ class SilverchairArticlePage(ArticlePage):
         doi = super().doi
         if doi:
             return doi
-        for box in self.by_class("ww-citation-primary")[:1] + self.by_class("citation-doi")[:1]:
-            for link in box.iter("a"):
-                doi = doi_in_link(link.get("href"))
-                if doi:
-                    return doi
+        doi = doi_link_in(self.by_class("ww-citation-primary")[:1] + self.by_class("citation-doi")[:1])
+        if doi:
+            return doi
         for box in self.by_class("meta-citation")[:1]:  # JAMA Network: "... doi:10.1001/..."
             text = self.text_of(box) or ""
             if "doi:" in text:
