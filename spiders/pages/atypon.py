@@ -79,7 +79,7 @@ class AtyponArticlePage(ArticlePage):
         # titles and headers
         "article_header-title", "articleTitle", "article-header", "contributors",
         "core-authors", "loa", "aff-info", "hlFld-ContribAuthor",
-        "core-self-citation", "core-enumeration", "core-date-published", "core-history",
+        "core-self-citation", "core-enumeration", "core-date-published", "core-history", "core-container",
         "meta-panel__type", "meta-panel__onlineDate", "meta-panel__access", "publisher__name",
         "cover-image__details-extra", "doi", "article_info",
         "article_header-cite-this", "epub-date", "cit-info",
@@ -120,8 +120,12 @@ class AtyponArticlePage(ArticlePage):
 
     @cached_property
     def _property_index(self) -> dict[str, list[Any]]:
-        """RDFa `property` attributes of the core template, in one walk."""
+        """RDFa `property` attributes of the core template, in one walk.  A
+        page of another template (Annual Reviews, ACS) has none of its
+        classes, and no RDFa beyond the head's Open Graph tags: no walk."""
         index: dict[str, list[Any]] = {}
+        if not any(self._class_index.get(name) for name in _CORE_TEMPLATE):
+            return index
         for attr in _ALL_PROPERTIES(self.sel.root):
             for token in attr.split():
                 index.setdefault(token, []).append(attr.getparent())
@@ -977,6 +981,9 @@ class AcmArticlePage(AtyponArticlePage):
 
 
 # Publisher pages first; the generic Atypon page takes any other Literatum site.
+# Classes of the "core" template, whose pages carry RDFa: `div.core-container`
+# wraps each of its sections.
+_CORE_TEMPLATE = ("core-container", "core-authors", "core-self-citation", "core-enumeration", "core-history")
 _ALL_PROPERTIES = etree.XPath("/descendant::*/@property")  # = //@property, faster (see base._ALL_CLASSES)
 
 PAGE_OBJECTS = (
