@@ -75,6 +75,7 @@ class cached_property(functools.cached_property):  # noqa: N801 - a drop-in for 
             value = cache[self.attrname] = self.func(instance)
         return value
 
+
 # Lower-cased meta names per field, best first.
 _TITLE = ("citation_title", "dc.title", "prism.title", "og:title", "twitter:title")
 _JOURNAL = ("citation_journal_title", "prism.publicationname", "citation_conference_title")

@@ -50,12 +50,17 @@ from spiders.pages.text import (
 _EMBEDDED_TITLES = ("citation_title", "dc.title", "prism.title")
 _FOOTNOTE_LINK = "self::a[starts-with(@href, '#')]"
 
+
 class _PlatformPage(ArticlePage):
     """Host and markup matching shared by the page objects of this module."""
 
     hosts: tuple[str, ...] = ()
     site_names: tuple[str, ...] = ()
     publishers: tuple[str, ...] = ()
+    # Class markers of the boxes where the page prints its own DOI link, the
+    # first of each read ("DOI: <a href="https://doi.org/...">"): for a page
+    # whose embedded metadata names no DOI (a body-only copy).
+    doi_boxes: tuple[str, ...] = ()
 
     @classmethod
     def matches_host(cls, host: str) -> bool:
@@ -75,11 +80,6 @@ class _PlatformPage(ArticlePage):
         platform's template: it says an article page, and gives the title,
         when the embedded metadata is gone (a body-only copy)."""
         return False
-
-    # Class markers of the boxes where the page prints its own DOI link, the
-    # first of each read ("DOI: <a href="https://doi.org/...">"): for a page
-    # whose embedded metadata names no DOI (a body-only copy).
-    doi_boxes: tuple[str, ...] = ()
 
     @article_field()
     def doi(self) -> str | None:
