@@ -196,3 +196,22 @@ def test_title_heading_says_an_article_page(url: str, headings: str, title: str)
 def test_doi_link_the_page_prints(url: str, markup: str, doi: str) -> None:
     record = extract(url, f"<html><head><title>x</title></head><body>{markup}</body></html>".encode())
     assert (record.status, record.doi) == ("article", doi)
+
+
+def test_elife_authors_from_the_author_details_alone() -> None:
+    """eLife's fixture page with its metadata removed: the "Author details"
+    list gives the same authors, affiliations and ORCID iDs."""
+    import json
+    import re
+    from pathlib import Path
+
+    case = Path(__file__).parent / "fixtures" / "spiders.pages.others.ElifeArticlePage" / "elife-full"
+    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
+    expected = json.loads((case / "output.json").read_text(encoding="utf-8"))["authors"]
+    bare = re.sub(rb"<meta\b[^>]*>", b"", body)
+    assert b"citation_author" not in bare and b"dc.contributor" not in bare.lower()
+    record = extract(json.loads((case / "inputs" / "HttpResponse-info.json").read_text())["url"], bare)
+    assert [(a.name, a.affiliations, a.orcid) for a in record.authors] == [
+        (a["name"], a["affiliations"], a["orcid"]) for a in expected
+    ]
+    assert expected

@@ -763,6 +763,8 @@ class ElifeArticlePage(_PlatformPage):
                 if section not in headed:
                     affs.extend(a for a in (tidy_punctuation(self.text_of(t)) for t in texts.get(section, [])) if a)
             details[name] = (affs, parse_orcid(" ".join(ORCID_HREFS(box))))
+        if not authors:  # no embedded names (a body-only copy): the "Author details" list, in its order
+            authors = [Author(name=name) for name in details]
         for author in authors:
             if author.name in details:
                 affs, orcid = details[author.name]

@@ -45,7 +45,7 @@ SHOWN_FIELDS = {
     "mdpi": ("status", "doi", "title"),
     "plos": ("status", "doi", "title"),
     "iop": ("status", "title"),
-    "elife": ("status", "doi", "title"),
+    "elife": ("status", "doi", "title", "authors"),
     "emerald": ("status", "doi", "title"),
     "rsc": ("status", "doi", "title"),
 }
