@@ -215,3 +215,37 @@ def test_elife_authors_from_the_author_details_alone() -> None:
         (a["name"], a["affiliations"], a["orcid"]) for a in expected
     ]
     assert expected
+
+
+@pytest.mark.parametrize(
+    ("url", "markup", "expected"),
+    [
+        ("https://www.mdpi.com/2076-3425/15/3/264",
+         '<h1 class="title" itemprop="name">T</h1><div class="bib-identity"><em>Brain Sci.</em> <b>2025</b>,'
+         ' <em>15</em>(3), 264; <a href="https://doi.org/10.3390/brainsci15030264">x</a></div>',
+         (None, "15", "3", "264", None)),
+        ("https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0213978",
+         '<h1 id="artTitle">T</h1><ul class="date-doi"><li id="artDoi"><a href="https://doi.org/10.1371/journal.pone.'
+         '0213978">x</a></li></ul><div class="articleinfo"><p><strong>Citation: </strong>Li Y, Wang T (2019)'
+         " Assessment of yolk antibody. PLoS ONE 14(4): e0213978. https://doi.org/10.1371/journal.pone.0213978</p>"
+         "<p><strong>Editor: </strong>Someone</p></div>",
+         (None, "14", "4", "e0213978", None)),
+        ("https://www.emerald.com/insight/content/doi/10.1108/qea-07-2024-0055/full/html",
+         '<h1 class="intent_article_title">T</h1><p>Muhammad, A.S. (2024), "T", <i><a href="/insight/publication/'
+         'issn/2976-9310">Quality Education for All</a></i>, Vol. 1 No. 1, pp. 385-416. <a class="intent_doi_link"'
+         ' href="https://doi.org/10.1108/QEA-07-2024-0055">x</a></p>',
+         ("Quality Education for All", "1", "1", "385", "416")),
+        ("https://iopscience.iop.org/article/10.1088/1748-605X/ab007b",
+         '<h1 class="wd-jnl-art-title">T</h1><p class="small"><span class="wd-jnl-art-breadcrumb-title"><span>'
+         '<a href="/journal/1748-605X">Biomedical Materials</a></span></span>, <span class="wd-jnl-art-breadcrumb-vol">'
+         '<span><a href="/volume/1748-605X/14">Volume 14</a></span></span>, <span class="wd-jnl-art-breadcrumb-issue">'
+         '<a href="/issue/1748-605X/14/3"> Number 3</a></span> <span style="display: block"><strong>Citation</strong>'
+         " A. Author <em>et al</em> 2019 <em>Biomed. Mater.</em> <b>14</b> 035018</span>"
+         ' <span style="display: block"><strong>DOI</strong> 10.1088/1748-605X/ab007b</span></p>',
+         ("Biomedical Materials", "14", "3", "035018", None)),
+    ],
+)
+def test_citation_the_page_prints(url: str, markup: str, expected: tuple) -> None:
+    record = extract(url, f"<html><head><title>x</title></head><body>{markup}</body></html>".encode())
+    assert record.status == "article" and record.doi
+    assert (record.journal, record.volume, record.issue, record.first_page, record.last_page) == expected

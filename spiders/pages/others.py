@@ -88,6 +88,38 @@ class _PlatformPage(ArticlePage):
     def _shown_doi(self) -> str | None:
         return doi_link_in(box for name in self.doi_boxes for box in self.by_class(name)[:1])
 
+    def _printed_citation(self) -> dict[str, str | None]:
+        """What the page prints of its own citation (keys journal, volume,
+        issue, first, last), read when the embedded metadata lacks a field
+        (a body-only copy).  Platforms that print one say how to read it."""
+        return {}
+
+    @cached_property
+    def _cited(self) -> dict[str, str | None]:
+        return self._printed_citation()
+
+    @article_field()
+    def journal(self) -> str | None:
+        return super().journal or self._cited.get("journal")
+
+    @article_field()
+    def volume(self) -> str | None:
+        return super().volume or self._cited.get("volume")
+
+    @article_field()
+    def issue(self) -> str | None:
+        return super().issue or self._cited.get("issue")
+
+    @article_field()
+    def first_page(self) -> str | None:
+        return super().first_page or self._cited.get("first")
+
+    @article_field()
+    def last_page(self) -> str | None:
+        if super().first_page:
+            return super().last_page
+        return self._cited.get("last")
+
     def _title_h1(self) -> Any:
         return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)
 
@@ -436,6 +468,15 @@ class MdpiArticlePage(_PlatformPage):
     def is_title_h1(h1: Any) -> bool:
         return h1.get("itemprop") == "name" and "title" in class_words(h1)  # <h1 class="title" itemprop="name">
 
+    def _printed_citation(self) -> dict[str, str | None]:
+        # "<em>Brain Sci.</em> <b>2025</b>, <em>15</em>(3), 264; https://doi.org/...": the
+        # journal abbreviated (not taken for its name), the article number for pages.
+        for box in self.by_class("bib-identity")[:1]:
+            m = _MDPI_CITED.search(self.text_of(box) or "")
+            if m:
+                return {"volume": m[1], "issue": m[2], "first": m[3]}
+        return {}
+
     @article_field(empty=[])
     def authors(self) -> list[Author]:
         boxes = self.by_class("art-authors")[:1]
@@ -558,11 +599,23 @@ class PlosArticlePage(_PlatformPage):
     hosts = ("plos.org",)
     publishers = ("Public Library of Science", "PLOS")
     doi_boxes = ("date-doi",)  # li#artDoi
-    class_markers = ("author-name", "author-info", "orcid", "license-short", "type-article", "abstract", "date-doi")
+    class_markers = ("author-name", "author-info", "orcid", "license-short", "type-article", "abstract", "date-doi",
+                     "articleinfo")
 
     @staticmethod
     def is_title_h1(h1: Any) -> bool:
         return h1.get("id") == "artTitle"  # the site's logo is an <h1> too
+
+    def _printed_citation(self) -> dict[str, str | None]:
+        # "Citation: Li Y, ... (2019) Title. PLoS ONE 14(4): e0213978." (the journal as
+        # the citation style spells it: not taken for its name).
+        for box in self.by_class("articleinfo")[:1]:
+            for para in box.iterchildren("p"):
+                text = self.text_of(para) or ""
+                m = _PLOS_CITED.search(text) if text.startswith("Citation:") else None
+                if m:
+                    return {"volume": m[1], "issue": m[2], "first": m[3]}
+        return {}
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
@@ -653,11 +706,41 @@ class IopArticlePage(_PlatformPage):
         "wd-jnl-art-title", "wd-jnl-art-sur-title", "wd-jnl-art-abstract", "content-tools",
         "wd-jnl-art-total-dwnlds", "altmetric-embed", "turn-away__title", "turn-away__options",
         "wd-related-articles", "related-article-list", "open-access", "wd-open-access",
+        "wd-jnl-art-breadcrumb-title", "wd-jnl-art-breadcrumb-vol", "wd-jnl-art-breadcrumb-issue",
     )
 
     @staticmethod
     def is_title_h1(h1: Any) -> bool:
         return "wd-jnl-art-title" in class_words(h1)
+
+    def _printed_citation(self) -> dict[str, str | None]:
+        # The breadcrumb: "Biomedical Materials, Volume 14, Number 3", then "<strong>Citation
+        # </strong> ... 2019 <em>Biomed. Mater.</em> <b>14</b> 035018" (the article number).
+        volume = _LAST_WORD.search(self.text_of(self.by_class("wd-jnl-art-breadcrumb-vol")[:1]) or "")
+        issue = _LAST_WORD.search(self.text_of(self.by_class("wd-jnl-art-breadcrumb-issue")[:1]) or "")
+        cited = self._labelled_lines().get("citation")
+        bold = next(cited.iterchildren("b"), None) if cited is not None else None
+        return {
+            "journal": self.text_of(self.by_class("wd-jnl-art-breadcrumb-title")[:1]),
+            "volume": volume[0] if volume else None,
+            "issue": issue[0] if issue else None,
+            "first": (bold.tail or "").split()[0] if bold is not None and (bold.tail or "").strip() else None,
+        }
+
+    def _labelled_lines(self) -> dict[str, Any]:
+        """The breadcrumb's `<span><strong>Citation</strong> ...</span>` and
+        `<span><strong>DOI</strong> 10.1088/...</span>` lines, by label."""
+        lines: dict[str, Any] = {}
+        for crumb in self.by_class("wd-jnl-art-breadcrumb-vol")[:1]:
+            for span in crumb.getparent().iterchildren("span") if crumb.getparent() is not None else ():
+                label = next(span.iterchildren("strong"), None)
+                if label is not None and label.text:
+                    lines.setdefault(label.text.strip().lower(), span)
+        return lines
+
+    def _shown_doi(self) -> str | None:
+        line = self._labelled_lines().get("doi")
+        return parse_doi(self.text_of(line)) if line is not None else None
 
     @classmethod
     def matches_markup(cls, page: ArticlePage) -> bool:
@@ -874,6 +957,19 @@ class EmeraldArticlePage(_PlatformPage):
     @staticmethod
     def is_title_h1(h1: Any) -> bool:
         return "intent_article_title" in class_words(h1)
+
+    def _printed_citation(self) -> dict[str, str | None]:
+        # The citation around its DOI link: "..., <i><a>Quality Education for All</a></i>,
+        # Vol. 1 No. 1, pp. 385-416. <a class="intent_doi_link" ...>".
+        for link in self.by_class("intent_doi_link")[:1]:
+            box = link.getparent()
+            if box is None:
+                break
+            journal = next((self.text_of(i) for i in box.iterchildren("i")), None)
+            m = _EMERALD_CITED.search(self.text_of(box) or "")
+            if m:
+                return {"journal": journal, "volume": m[1], "issue": m[2], "first": m[3], "last": m[4]}
+        return {}
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
@@ -1597,3 +1693,11 @@ def _doi_after(url: str | None, marker: str) -> str | None:
         return None
     rest = path.split(marker, 1)[1]
     return parse_doi(rest) if rest.startswith("10.") else None
+
+# Printed citations (see each page object's `_printed_citation`).
+_MDPI_CITED = re.compile(r"\b\d{4},\s*([\w.-]+)\s*(?:\(([\w./-]+)\))?,\s*([A-Za-z]{0,3}\d+)")
+_PLOS_CITED = re.compile(r"\s([\w.-]+)\(([\w./-]+)\):\s*([A-Za-z]{0,3}\d+)\.?\s*(?:https?://\S+)?$")
+_EMERALD_CITED = re.compile(
+    r"\bVol\.\s*([\w.-]+)(?:\s+No\.\s*([\w./-]+))?,\s*pp\.\s*([A-Za-z]{0,3}\d+)(?:\s*[-–]\s*([A-Za-z]{0,3}\d+))?"
+)
+_LAST_WORD = re.compile(r"[\w.-]+$")

@@ -40,13 +40,15 @@ SHOWN_FIELDS = {
     # JAMA's header abbreviates the journal ("Arch Gen Psychiatry."): not its name.
     "jama": ("status", "doi", "title", "volume", "issue", "first_page", "last_page"),
     # The others: the title's heading still says an article page, and gives
-    # the title; the DOI link the page prints (PLOS's li#artDoi, ...) the DOI.
+    # the title; the DOI link the page prints (PLOS's li#artDoi, ...) the DOI;
+    # the printed citation volume, issue and pages (MDPI's and PLOS's abbreviate
+    # the journal, which is not taken for its name).
     "cambridge": ("status", "doi", "title"),
-    "mdpi": ("status", "doi", "title"),
-    "plos": ("status", "doi", "title"),
-    "iop": ("status", "title"),
+    "mdpi": ("status", "doi", "title", "volume", "issue", "first_page", "last_page"),
+    "plos": ("status", "doi", "title", "volume", "issue", "first_page", "last_page"),
+    "iop": ("status", "doi", "title", "journal", "volume", "issue", "first_page", "last_page"),
     "elife": ("status", "doi", "title", "authors"),
-    "emerald": ("status", "doi", "title"),
+    "emerald": ("status", "doi", "title", "journal", "volume", "issue", "first_page", "last_page"),
     "rsc": ("status", "doi", "title"),
 }
 # A sanitized copy whose scripts (the dataLayer with them) were stripped
