@@ -924,7 +924,7 @@ class ArticlePage(WebPage[ArticleRecord]):
                 if str(part.get("@type")).lower() == "periodical":
                     return clean(part["name"])
             part = part.get("isPartOf")
-        return None
+        return self._cited.get("journal")
 
     @article_field()
     def publisher(self) -> str | None:
@@ -997,22 +997,43 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field()
     def volume(self) -> str | None:
-        return self.first_meta(_VOLUME) or self._ld_part("PublicationVolume", "volumeNumber")
+        return (
+            self.first_meta(_VOLUME) or self._ld_part("PublicationVolume", "volumeNumber") or self._cited.get("volume")
+        )
 
     @article_field()
     def issue(self) -> str | None:
-        return self.first_meta(_ISSUE) or self._ld_part("PublicationIssue", "issueNumber")
+        return self.first_meta(_ISSUE) or self._ld_part("PublicationIssue", "issueNumber") or self._cited.get("issue")
 
     @article_field()
     def first_page(self) -> str | None:
-        return self._meta_first_page[0] or clean(str(self.scholarly.get("pageStart") or "")) or None
+        return self._embedded_pages[0] or self._cited.get("first")
 
     @article_field()
     def last_page(self) -> str | None:
-        return (
+        first, last = self._embedded_pages
+        # A printed range's end comes only with its start, never beside an embedded first page.
+        return last if first or last else self._cited.get("last")
+
+    @cached_property
+    def _embedded_pages(self) -> tuple[str | None, str | None]:
+        first = self._meta_first_page[0] or clean(str(self.scholarly.get("pageStart") or "")) or None
+        last = (
             self.first_meta(_LAST_PAGE) or self._meta_first_page[1]
             or clean(str(self.scholarly.get("pageEnd") or "")) or None
         )
+        return first, last
+
+    def _printed_citation(self) -> dict[str, str | None]:
+        """What the page prints of its own citation (keys journal, volume,
+        issue, first, last: each None or absent when not shown), for the
+        fields its embedded metadata lacks, as in a body-only copy.  Platforms
+        that print one say how to read it; the generic page reads none."""
+        return {}
+
+    @cached_property
+    def _cited(self) -> dict[str, str | None]:
+        return self._printed_citation()
 
     @cached_property
     def _meta_first_page(self) -> tuple[str | None, str | None]:

@@ -88,38 +88,6 @@ class _PlatformPage(ArticlePage):
     def _shown_doi(self) -> str | None:
         return doi_link_in(box for name in self.doi_boxes for box in self.by_class(name)[:1])
 
-    def _printed_citation(self) -> dict[str, str | None]:
-        """What the page prints of its own citation (keys journal, volume,
-        issue, first, last), read when the embedded metadata lacks a field
-        (a body-only copy).  Platforms that print one say how to read it."""
-        return {}
-
-    @cached_property
-    def _cited(self) -> dict[str, str | None]:
-        return self._printed_citation()
-
-    @article_field()
-    def journal(self) -> str | None:
-        return super().journal or self._cited.get("journal")
-
-    @article_field()
-    def volume(self) -> str | None:
-        return super().volume or self._cited.get("volume")
-
-    @article_field()
-    def issue(self) -> str | None:
-        return super().issue or self._cited.get("issue")
-
-    @article_field()
-    def first_page(self) -> str | None:
-        return super().first_page or self._cited.get("first")
-
-    @article_field()
-    def last_page(self) -> str | None:
-        if super().first_page:
-            return super().last_page
-        return self._cited.get("last")
-
     def _title_h1(self) -> Any:
         return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)
 

@@ -209,8 +209,7 @@ class SilverchairArticlePage(ArticlePage):
     def _citation_line(self) -> str:
         return self.text_of(self.by_class("ww-citation-primary")[:1]) or ""
 
-    @cached_property
-    def _cited_as(self) -> dict[str, str | None]:
+    def _printed_citation(self) -> dict[str, str | None]:
         """The header's citation, for pages whose embedded metadata lacks a
         field (a body-only copy): Oxford Academic's "<em>Child Development</em>,
         Volume 77, Issue 6, November/December 2006, Pages 1521–1538", MIT Press's
@@ -252,24 +251,6 @@ class SilverchairArticlePage(ArticlePage):
         return None
 
     @article_field()
-    def journal(self) -> str | None:
-        return super().journal or self._cited_as["journal"]
-
-    @article_field()
-    def volume(self) -> str | None:
-        return super().volume or self._cited_as["volume"]
-
-    @article_field()
-    def issue(self) -> str | None:
-        return super().issue or self._cited_as["issue"]
-
-    @article_field()
-    def last_page(self) -> str | None:
-        if super().first_page:
-            return super().last_page
-        return self._cited_as["last"]
-
-    @article_field()
     def first_page(self) -> str | None:
         value = super().first_page
         if value:
@@ -279,7 +260,7 @@ class SilverchairArticlePage(ArticlePage):
         m = _LOCATOR.search(self._citation_line)
         if m and not _YEAR.fullmatch(m.group(1)):
             return m.group(1)
-        return self._cited_as["first"]
+        return None
 
     @article_field()
     def published(self) -> str | None:

@@ -372,16 +372,6 @@ class SpringerNatureArticlePage(ArticlePage):
         return authors
 
     @article_field()
-    def journal(self) -> str | None:
-        return (
-            super().journal
-            or self._cite_line.get("journal-title")
-            or self.text_of(self.by_class("masthead__journal-title")[:1])
-            or self.text_of(self.by_class("article-masthead__journal-title")[:1])
-            or clean(str(self._datalayer_page.get("Journal Title") or ""))
-        )
-
-    @article_field()
     def publisher(self) -> str | None:
         return super().publisher
 
@@ -431,28 +421,37 @@ class SpringerNatureArticlePage(ArticlePage):
 
     @article_field()
     def volume(self) -> str | None:
-        return super().volume or self._shown_number("journal-volume", _SHOWN_VOLUME)
+        return super().volume
 
     @article_field()
     def issue(self) -> str | None:
-        return super().issue or self._shown_number("journal-issue", _SHOWN_ISSUE)
+        return super().issue
 
-    def _shown_number(self, part: str, shape: re.Pattern[str]) -> str | None:
-        """The number in the cite line's "Volume 37" or "Issue 3"."""
-        shown = shape.fullmatch(self._cite_line.get(part) or "")
-        return shown[1] if shown else None
+    def _printed_citation(self) -> dict[str, str | None]:
+        line = self._cite_line
+        first, last = line.get("pages") or (None, None)
+        volume = _SHOWN_VOLUME.fullmatch(line.get("journal-volume") or "")
+        issue = _SHOWN_ISSUE.fullmatch(line.get("journal-issue") or "")
+        return {
+            "journal": line.get("journal-title")
+            or self.text_of(self.by_class("masthead__journal-title")[:1])
+            or self.text_of(self.by_class("article-masthead__journal-title")[:1])
+            or clean(str(self._datalayer_page.get("Journal Title") or "")),
+            "volume": volume[1] if volume else None,
+            "issue": issue[1] if issue else None,
+            "first": first,
+            "last": last,
+        }
 
     @article_field()
     def first_page(self) -> str | None:
-        return self._article_number or super().first_page or (self._cite_line.get("pages") or (None, None))[0]
+        return self._article_number or super().first_page
 
     @article_field()
     def last_page(self) -> str | None:
         if self._article_number:
             return None
-        if super().first_page:
-            return super().last_page
-        return (self._cite_line.get("pages") or (None, None))[1]
+        return super().last_page
 
     @article_field()
     def published(self) -> str | None:
