@@ -416,6 +416,8 @@ class ArticlePage(WebPage[ArticleRecord]):
     # where indexing every id attribute afterwards costs ~10%; most pages of
     # a platform spell none, and `by_id` then answers from the body's bytes.
     id_lookups: tuple[str, ...] = ()
+    # Class markers of the boxes where the page prints its own DOI link (`_shown_doi`).
+    doi_boxes: tuple[str, ...] = ()
 
     # --- shared plumbing ----------------------------------------------------
 
@@ -821,7 +823,15 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field()
     def doi(self) -> str | None:
-        return self._embedded_doi() or self._address_doi()
+        # What the page prints comes before its address: an address may spell
+        # the DOI in another case (Emerald's lower-case "/doi/10.1108/qea-...").
+        return self._embedded_doi() or self._shown_doi() or self._address_doi()
+
+    def _shown_doi(self) -> str | None:
+        """The DOI link the page prints, in the first box of each of
+        `doi_boxes` ("DOI: <a href="https://doi.org/...">"), for a page whose
+        embedded metadata names no DOI (a body-only copy)."""
+        return doi_link_in(box for name in self.doi_boxes for box in self.by_class(name)[:1])
 
     def _embedded_doi(self) -> str | None:
         """The DOI the embedded metadata (meta tags, JSON-LD) names."""
@@ -924,7 +934,7 @@ class ArticlePage(WebPage[ArticleRecord]):
                 if str(part.get("@type")).lower() == "periodical":
                     return clean(part["name"])
             part = part.get("isPartOf")
-        return self._cited.get("journal")
+        return self._printed("journal")
 
     @article_field()
     def publisher(self) -> str | None:
@@ -998,22 +1008,22 @@ class ArticlePage(WebPage[ArticleRecord]):
     @article_field()
     def volume(self) -> str | None:
         return (
-            self.first_meta(_VOLUME) or self._ld_part("PublicationVolume", "volumeNumber") or self._cited.get("volume")
+            self.first_meta(_VOLUME) or self._ld_part("PublicationVolume", "volumeNumber") or self._printed("volume")
         )
 
     @article_field()
     def issue(self) -> str | None:
-        return self.first_meta(_ISSUE) or self._ld_part("PublicationIssue", "issueNumber") or self._cited.get("issue")
+        return self.first_meta(_ISSUE) or self._ld_part("PublicationIssue", "issueNumber") or self._printed("issue")
 
     @article_field()
     def first_page(self) -> str | None:
-        return self._embedded_pages[0] or self._cited.get("first")
+        return self._embedded_pages[0] or self._printed("first")
 
     @article_field()
     def last_page(self) -> str | None:
         first, last = self._embedded_pages
         # A printed range's end comes only with its start, never beside an embedded first page.
-        return last if first or last else self._cited.get("last")
+        return last if first or last else self._printed("last")
 
     @cached_property
     def _embedded_pages(self) -> tuple[str | None, str | None]:
@@ -1024,16 +1034,14 @@ class ArticlePage(WebPage[ArticleRecord]):
         )
         return first, last
 
-    def _printed_citation(self) -> dict[str, str | None]:
-        """What the page prints of its own citation (keys journal, volume,
-        issue, first, last: each None or absent when not shown), for the
-        fields its embedded metadata lacks, as in a body-only copy.  Platforms
-        that print one say how to read it; the generic page reads none."""
-        return {}
-
-    @cached_property
-    def _cited(self) -> dict[str, str | None]:
-        return self._printed_citation()
+    def _printed(self, key: str) -> str | None:
+        """What the page prints of its own citation, for a field its embedded
+        metadata lacks (a body-only copy): `key` is journal, volume, issue,
+        first or last.  Platforms that print one say how to read it; the
+        generic page reads none.  One value at a time: many pages lack one
+        field's metadata (an early-view article's volume), and reading the
+        others, a journal name behind a script or a walk, would be for nothing."""
+        return None
 
     @cached_property
     def _meta_first_page(self) -> tuple[str | None, str | None]:

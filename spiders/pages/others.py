@@ -28,7 +28,6 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    doi_link_in,
     split_labelled_sections,
     without_tracking,
     xpath,
@@ -57,10 +56,6 @@ class _PlatformPage(ArticlePage):
     hosts: tuple[str, ...] = ()
     site_names: tuple[str, ...] = ()
     publishers: tuple[str, ...] = ()
-    # Class markers of the boxes where the page prints its own DOI link, the
-    # first of each read ("DOI: <a href="https://doi.org/...">"): for a page
-    # whose embedded metadata names no DOI (a body-only copy).
-    doi_boxes: tuple[str, ...] = ()
 
     @classmethod
     def matches_host(cls, host: str) -> bool:
@@ -81,12 +76,13 @@ class _PlatformPage(ArticlePage):
         when the embedded metadata is gone (a body-only copy)."""
         return False
 
-    @article_field()
-    def doi(self) -> str | None:
-        return self._embedded_doi() or self._shown_doi() or self._address_doi()
+    def _printed(self, key: str) -> str | None:
+        return self._citation.get(key)
 
-    def _shown_doi(self) -> str | None:
-        return doi_link_in(box for name in self.doi_boxes for box in self.by_class(name)[:1])
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
+        """The printed citation, read in one go (`_printed`): platforms that print one say how."""
+        return {}
 
     def _title_h1(self) -> Any:
         return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)
@@ -436,7 +432,8 @@ class MdpiArticlePage(_PlatformPage):
     def is_title_h1(h1: Any) -> bool:
         return h1.get("itemprop") == "name" and "title" in class_words(h1)  # <h1 class="title" itemprop="name">
 
-    def _printed_citation(self) -> dict[str, str | None]:
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
         # "<em>Brain Sci.</em> <b>2025</b>, <em>15</em>(3), 264; https://doi.org/...": the
         # journal abbreviated (not taken for its name), the article number for pages.
         for box in self.by_class("bib-identity")[:1]:
@@ -574,7 +571,8 @@ class PlosArticlePage(_PlatformPage):
     def is_title_h1(h1: Any) -> bool:
         return h1.get("id") == "artTitle"  # the site's logo is an <h1> too
 
-    def _printed_citation(self) -> dict[str, str | None]:
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
         # "Citation: Li Y, ... (2019) Title. PLoS ONE 14(4): e0213978." (the journal as
         # the citation style spells it: not taken for its name).
         for box in self.by_class("articleinfo")[:1]:
@@ -681,12 +679,13 @@ class IopArticlePage(_PlatformPage):
     def is_title_h1(h1: Any) -> bool:
         return "wd-jnl-art-title" in class_words(h1)
 
-    def _printed_citation(self) -> dict[str, str | None]:
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
         # The breadcrumb: "Biomedical Materials, Volume 14, Number 3", then "<strong>Citation
         # </strong> ... 2019 <em>Biomed. Mater.</em> <b>14</b> 035018" (the article number).
         volume = _LAST_WORD.search(self.text_of(self.by_class("wd-jnl-art-breadcrumb-vol")[:1]) or "")
         issue = _LAST_WORD.search(self.text_of(self.by_class("wd-jnl-art-breadcrumb-issue")[:1]) or "")
-        cited = self._labelled_lines().get("citation")
+        cited = self._labelled_lines.get("citation")
         bold = next(cited.iterchildren("b"), None) if cited is not None else None
         return {
             "journal": self.text_of(self.by_class("wd-jnl-art-breadcrumb-title")[:1]),
@@ -695,6 +694,7 @@ class IopArticlePage(_PlatformPage):
             "first": (bold.tail or "").split()[0] if bold is not None and (bold.tail or "").strip() else None,
         }
 
+    @cached_property
     def _labelled_lines(self) -> dict[str, Any]:
         """The breadcrumb's `<span><strong>Citation</strong> ...</span>` and
         `<span><strong>DOI</strong> 10.1088/...</span>` lines, by label."""
@@ -707,7 +707,7 @@ class IopArticlePage(_PlatformPage):
         return lines
 
     def _shown_doi(self) -> str | None:
-        line = self._labelled_lines().get("doi")
+        line = self._labelled_lines.get("doi")
         return parse_doi(self.text_of(line)) if line is not None else None
 
     @classmethod
@@ -926,7 +926,8 @@ class EmeraldArticlePage(_PlatformPage):
     def is_title_h1(h1: Any) -> bool:
         return "intent_article_title" in class_words(h1)
 
-    def _printed_citation(self) -> dict[str, str | None]:
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
         # The citation around its DOI link: "..., <i><a>Quality Education for All</a></i>,
         # Vol. 1 No. 1, pp. 385-416. <a class="intent_doi_link" ...>".
         for link in self.by_class("intent_doi_link")[:1]:
@@ -1662,7 +1663,7 @@ def _doi_after(url: str | None, marker: str) -> str | None:
     rest = path.split(marker, 1)[1]
     return parse_doi(rest) if rest.startswith("10.") else None
 
-# Printed citations (see each page object's `_printed_citation`).
+# Printed citations (see each page object's `_citation`).
 _MDPI_CITED = re.compile(r"\b\d{4},\s*([\w.-]+)\s*(?:\(([\w./-]+)\))?,\s*([A-Za-z]{0,3}\d+)")
 _PLOS_CITED = re.compile(r"\s([\w.-]+)\(([\w./-]+)\):\s*([A-Za-z]{0,3}\d+)\.?\s*(?:https?://\S+)?$")
 _EMERALD_CITED = re.compile(

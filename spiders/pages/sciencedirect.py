@@ -34,7 +34,6 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    doi_link_in,
     has_class,
     index_classes,
     marker_set,
@@ -45,6 +44,8 @@ from spiders.pages.text import clean, parse_count, parse_doi, parse_orcid, parse
 
 class ScienceDirectArticlePage(ArticlePage):
     platform_name = "sciencedirect"
+    # The header's persistent link (`a.doi`, "https://doi.org/10.1016/..."), in every template.
+    doi_boxes = ("doi",)
     class_markers = (
         "title-text", "publication-title", "publication-volume", "author-group", "surname", "Abstracts",
         "abstract", "keywords-section", "keyword", "OpenAccessLabel", "OpenArchiveLabel", "access-indicator",
@@ -179,12 +180,6 @@ class ScienceDirectArticlePage(ArticlePage):
     @article_field()
     def last_page(self) -> str | None:
         return super().last_page or self._volume_line["last"]
-
-    @article_field()
-    def doi(self) -> str | None:
-        """The embedded metadata's, else the header's persistent link
-        (`a.doi`, "https://doi.org/10.1016/..."), which every template prints."""
-        return super().doi or doi_link_in(self.by_class("doi"))
 
     @article_field()
     def article_type(self) -> str | None:

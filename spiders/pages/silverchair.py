@@ -35,7 +35,6 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    doi_link_in,
     is_abstract_heading,
     read_once,
     split_labelled_sections,
@@ -92,6 +91,7 @@ class SilverchairArticlePage(ArticlePage):
     hosts: tuple[str, ...] = ()
     cdn_hosts: tuple[str, ...] = _CDN_MARKS
     site_names: tuple[str, ...] = ()
+    doi_boxes = ("ww-citation-primary", "citation-doi")  # MIT Press prints its DOI apart
 
     class_markers = (
         "wi-authors", "wi-article-title", "info-card-name", "info-card-affilitation", "info-card-affiliation", "aff",
@@ -209,12 +209,18 @@ class SilverchairArticlePage(ArticlePage):
     def _citation_line(self) -> str:
         return self.text_of(self.by_class("ww-citation-primary")[:1]) or ""
 
-    def _printed_citation(self) -> dict[str, str | None]:
-        """The header's citation, for pages whose embedded metadata lacks a
-        field (a body-only copy): Oxford Academic's "<em>Child Development</em>,
-        Volume 77, Issue 6, November/December 2006, Pages 1521–1538", MIT Press's
-        "<em>Neural Computation</em> (1997) 9 (8): 1735–1780."  Keys: journal,
-        volume, issue, first, last (None when not shown)."""
+    def _printed(self, key: str) -> str | None:
+        return self._citation.get(key)
+
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
+        return self._read_citation()
+
+    def _read_citation(self) -> dict[str, str | None]:
+        """The header's citation: Oxford Academic's "<em>Child Development</em>,
+        Volume 77, Issue 6, November/December 2006, Pages 1521–1538", MIT
+        Press's "<em>Neural Computation</em> (1997) 9 (8): 1735–1780."  Keys:
+        journal, volume, issue, first, last (None when not shown)."""
         found: dict[str, str | None] = dict.fromkeys(("journal", "volume", "issue", "first", "last"))
         for box in self.by_class("ww-citation-primary")[:1]:
             found["journal"] = self.text_of(next(box.iter("em", "i"), None))
@@ -227,28 +233,7 @@ class SilverchairArticlePage(ArticlePage):
                     found["first"], found["last"] = pages[1], pages[2]
             elif mit:
                 found["volume"], found["issue"], found["first"], found["last"] = mit[1], mit[2], mit[3], mit[4]
-        # JAMA Network's header: "<span class="meta-citation-journal-name">Arch Gen
-        # Psychiatry. </span><span class="meta-citation">2011;68(1):71-78. doi:...</span>"
-        # (the journal's abbreviation: not taken for its name).
-        for box in self.by_class("meta-citation")[:1]:
-            ama = _CITED_AMA.search(self.text_of(box) or "")
-            if ama and not found["volume"]:
-                found["volume"], found["issue"], found["first"], found["last"] = ama[1], ama[2], ama[3], ama[4]
         return found
-
-    @article_field()
-    def doi(self) -> str | None:
-        doi = super().doi
-        if doi:
-            return doi
-        doi = doi_link_in(self.by_class("ww-citation-primary")[:1] + self.by_class("citation-doi")[:1])
-        if doi:
-            return doi
-        for box in self.by_class("meta-citation")[:1]:  # JAMA Network: "... doi:10.1001/..."
-            text = self.text_of(box) or ""
-            if "doi:" in text:
-                return parse_doi(text[text.index("doi:"):])
-        return None
 
     @article_field()
     def first_page(self) -> str | None:
@@ -515,6 +500,24 @@ class JamaArticlePage(SilverchairArticlePage):
 
     def has_article_markup(self) -> bool:
         return bool(self.by_class("meta-article-type")) or super().has_article_markup()
+
+    def _read_citation(self) -> dict[str, str | None]:
+        """JAMA Network's header: "<span class="meta-citation-journal-name">Arch
+        Gen Psychiatry. </span><span class="meta-citation">2011;68(1):71-78.
+        doi:...</span>" (the journal's abbreviation: not taken for its name)."""
+        found = super()._read_citation()
+        for box in self.by_class("meta-citation")[:1]:
+            ama = _CITED_AMA.search(self.text_of(box) or "")
+            if ama and not found["volume"]:
+                found = dict(zip(("journal", "volume", "issue", "first", "last"), (None, *ama.groups())))
+        return found
+
+    def _shown_doi(self) -> str | None:
+        for box in self.by_class("meta-citation")[:1]:  # "... doi:10.1001/..."
+            text = self.text_of(box) or ""
+            if "doi:" in text:
+                return parse_doi(text[text.index("doi:"):])
+        return super()._shown_doi()
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:

@@ -225,7 +225,8 @@ class SpringerNatureArticlePage(ArticlePage):
 
     def _shown_doi(self) -> str | None:
         """The DOI of "About this article" ("https://doi.org/10.1007/..."),
-        else the one ending the "Cite this article" line."""
+        else the one ending the "Cite this article" line, else SpringerLink's
+        `dataLayer`'s."""
         for value in self.by_class("bibliographic-information__value"):
             text = self.text_of(value) or ""
             if "doi.org/10." in text:
@@ -238,13 +239,9 @@ class SpringerNatureArticlePage(ArticlePage):
             found = _DOI_URL.findall(self.text_of(citation) or "")
             if found:
                 return parse_doi(found[-1])
-        return None
+        return parse_doi(self._datalayer_page.get("DOI"))
 
     # --- bibliographic --------------------------------------------------------------
-
-    @article_field()
-    def doi(self) -> str | None:
-        return super().doi or self._shown_doi() or parse_doi(self._datalayer_page.get("DOI"))
 
     @article_field()
     def title(self) -> str | None:
@@ -427,21 +424,20 @@ class SpringerNatureArticlePage(ArticlePage):
     def issue(self) -> str | None:
         return super().issue
 
-    def _printed_citation(self) -> dict[str, str | None]:
+    def _printed(self, key: str) -> str | None:
         line = self._cite_line
-        first, last = line.get("pages") or (None, None)
-        volume = _SHOWN_VOLUME.fullmatch(line.get("journal-volume") or "")
-        issue = _SHOWN_ISSUE.fullmatch(line.get("journal-issue") or "")
-        return {
-            "journal": line.get("journal-title")
-            or self.text_of(self.by_class("masthead__journal-title")[:1])
-            or self.text_of(self.by_class("article-masthead__journal-title")[:1])
-            or clean(str(self._datalayer_page.get("Journal Title") or "")),
-            "volume": volume[1] if volume else None,
-            "issue": issue[1] if issue else None,
-            "first": first,
-            "last": last,
-        }
+        if key == "journal":
+            return (
+                line.get("journal-title")
+                or self.text_of(self.by_class("masthead__journal-title")[:1])
+                or self.text_of(self.by_class("article-masthead__journal-title")[:1])
+                or clean(str(self._datalayer_page.get("Journal Title") or ""))
+            )
+        if key in ("first", "last"):
+            return (line.get("pages") or (None, None))[key == "last"]
+        shape = _SHOWN_VOLUME if key == "volume" else _SHOWN_ISSUE
+        shown = shape.fullmatch(line.get(f"journal-{key}") or "")
+        return shown[1] if shown else None
 
     @article_field()
     def first_page(self) -> str | None:

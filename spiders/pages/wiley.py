@@ -204,9 +204,12 @@ class WileyArticlePage(ArticlePage):
             )
         return authors
 
-    @article_field()
-    def journal(self) -> str | None:
-        return super().journal or self.text_of(self.by_class("journal-banner-text")[:1]) or self._banner_journal()
+    def _printed(self, key: str) -> str | None:
+        if key == "journal":
+            return self.text_of(self.by_class("journal-banner-text")[:1]) or self._banner_journal()
+        if key in ("volume", "issue"):
+            return self._volume_issue[key == "issue"]
+        return None  # pages: `_page_range`, below
 
     def _banner_journal(self) -> str | None:
         """The 2019 template's banner image, `alt="Annalen der Physik banner"`;
@@ -223,14 +226,6 @@ class WileyArticlePage(ArticlePage):
         text = self.text_of(self.by_class("volume-issue")[:1]) or ""
         m = re.search(r"Volume\s*([\w.-]+)\s*,\s*Issue\s*([\w./-]+)", text)
         return (m.group(1), m.group(2)) if m else (None, None)
-
-    @article_field()
-    def volume(self) -> str | None:
-        return super().volume or self._volume_issue[0]
-
-    @article_field()
-    def issue(self) -> str | None:
-        return super().issue or self._volume_issue[1]
 
     @cached_property
     def _page_range(self) -> tuple[str | None, str | None]:
