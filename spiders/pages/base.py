@@ -1037,11 +1037,17 @@ class ArticlePage(WebPage[ArticleRecord]):
     def _printed(self, key: str) -> str | None:
         """What the page prints of its own citation, for a field its embedded
         metadata lacks (a body-only copy): `key` is journal, volume, issue,
-        first or last.  Platforms that print one say how to read it; the
-        generic page reads none.  One value at a time: many pages lack one
-        field's metadata (an early-view article's volume), and reading the
-        others, a journal name behind a script or a walk, would be for nothing."""
-        return None
+        first or last.  A platform whose citation is one line reads it whole
+        (`_citation`); one whose values lie apart reads the asked one only
+        (Springer, Wiley): many pages lack one field's metadata (an early-view
+        article's volume), and reading the others, a journal name behind a
+        script or a walk, would be for nothing.  The generic page reads none."""
+        return self._citation.get(key)
+
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
+        """The printed citation, read in one go, that `_printed` answers from."""
+        return {}
 
     @cached_property
     def _meta_first_page(self) -> tuple[str | None, str | None]:

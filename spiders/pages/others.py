@@ -76,14 +76,6 @@ class _PlatformPage(ArticlePage):
         when the embedded metadata is gone (a body-only copy)."""
         return False
 
-    def _printed(self, key: str) -> str | None:
-        return self._citation.get(key)
-
-    @cached_property
-    def _citation(self) -> dict[str, str | None]:
-        """The printed citation, read in one go (`_printed`): platforms that print one say how."""
-        return {}
-
     def _title_h1(self) -> Any:
         return next((h1 for h1 in self._tagged["h1"] if self.is_title_h1(h1)), None)
 

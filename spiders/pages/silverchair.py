@@ -209,9 +209,6 @@ class SilverchairArticlePage(ArticlePage):
     def _citation_line(self) -> str:
         return self.text_of(self.by_class("ww-citation-primary")[:1]) or ""
 
-    def _printed(self, key: str) -> str | None:
-        return self._citation.get(key)
-
     @cached_property
     def _citation(self) -> dict[str, str | None]:
         return self._read_citation()
