@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from paperwall.cli import main
 from storage.db import normalize_url
+from tests.pg_databases import drop_database
 
 REPO = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("PAPERWALL_TEST_PG_URL")
@@ -63,9 +64,8 @@ class PgDatabases:
         return make_url(normalize_url(PG_URL or "")).set(database=name).render_as_string(hide_password=False)
 
     def close(self) -> None:
-        with self.admin.connect() as conn:
-            for name in self.names:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in self.names:
+            drop_database(self.admin, name)
         self.admin.dispose()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from paperwall.demo.server import DemoServer
 from storage.db import make_engine, normalize_url
 from storage.models import Article, CrawlRun, Fetch, Offer
+from tests.pg_databases import drop_database
 
 from .conftest import fast_settings, scrapy_crawl
 
@@ -32,8 +33,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(admin, name)
         admin.dispose()
 
 

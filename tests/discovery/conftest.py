@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, normalize_url, upgrade
 from storage.models import Target
+from tests.pg_databases import drop_database
 
 REPO = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("PAPERWALL_TEST_PG_URL")
@@ -283,9 +284,8 @@ class Databases:
     def close(self) -> None:
         if self.admin is None:
             return
-        with self.admin.connect() as conn:
-            for name in self.pg_names:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in self.pg_names:
+            drop_database(self.admin, name)
         self.admin.dispose()
 
 

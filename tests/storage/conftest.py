@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, normalize_url, upgrade
+from tests.pg_databases import drop_database
 
 PG_URL = os.environ.get("PAPERWALL_TEST_PG_URL")
 PG_SKIP = 'PAPERWALL_TEST_PG_URL is not set: PostgreSQL tests skipped (run: eval "$(bash .ci/postgres.sh)")'
@@ -58,9 +59,7 @@ def _create_db(admin: Engine, template: str = "template0") -> str:
 
 
 def _drop_db(admin: Engine, url: str) -> None:
-    name = make_url(url).database
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(admin, make_url(url).database or "")
 
 
 @pytest.fixture(scope="session")
