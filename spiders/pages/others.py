@@ -135,16 +135,34 @@ class CambridgeArticlePage(_CitedByCounted):
     class_markers = (
         "published-date", "authors-details", "article-details", "abstract", "abstract-content",
         "cited-by__number", "citation-count", "reference-display", "get-access-link", "access-options",
-        "cited-by-modal", "open-access", "keywords", "doi-data",
+        "cited-by-modal", "open-access", "keywords", "doi-data", "content__journal", "contributor-type__contributor",
     )
 
     @staticmethod
     def is_title_h1(h1: Any) -> bool:
         return h1.getparent() is not None and h1.getparent().tag == "hgroup"  # <hgroup><h1>
 
-    @article_field(empty=[])
-    def authors(self) -> list[Author]:
-        authors = super().authors
+    @cached_property
+    def _citation(self) -> dict[str, str | None]:
+        # The "Information" list's journal line: "<a>Journal</a> <span>, <a>Volume 20</a></span>
+        # <span>, <a>Issue 4</a></span> <span>, December 2024</span> <span>, pp. 449 - 462</span>"
+        # (a themed issue: "Special Issue 4: <theme>").
+        for box in self.by_class("content__journal")[:1]:
+            cited: dict[str, str | None] = {"journal": self.text_of(next(box.iterchildren("a"), None))}
+            for span in box.iterchildren("span"):
+                text = (self.text_of(span) or "").lstrip(", ")
+                for key, shape in _CAMBRIDGE_CITED:
+                    m = shape.match(text)
+                    if m and key not in cited:
+                        cited[key] = m[1]
+                        if key == "first":
+                            cited["last"] = m[2]
+            return cited
+        return {}
+
+    @cached_property
+    def _author_details(self) -> dict[str, list[str]]:
+        """Name -> affiliations, from the "Show author details" list, in its order."""
         details: dict[str, list[str]] = {}
         for box in self.by_class("authors-details")[:1]:
             for row in box.iter("div"):
@@ -153,11 +171,31 @@ class CambridgeArticlePage(_CitedByCounted):
                 name = clean((self.text_of(_DT(row)[:1]) or "").rstrip("*† "))
                 affs = [self.text_of(s) for s in _CAMBRIDGE_AFF(row)]
                 if name:
-                    details[name] = [tidy_punctuation(a) for a in affs if a]
+                    details[name] = [a for a in map(tidy_punctuation, affs) if a]
+        return details
+
+    @article_field(empty=[])
+    def authors(self) -> list[Author]:
+        authors = super().authors
+        details = self._author_details
+        if not authors:  # no embedded names (a body-only copy): the author details, in their order
+            orcids = self._contributor_orcids()
+            authors = [Author(name=name, orcid=orcids.get(name)) for name in details]
         for author in authors:
             if not author.affiliations and author.name in details:
-                author.affiliations = [a for a in details[author.name] if a]
+                author.affiliations = list(details[author.name])
         return authors
+
+    def _contributor_orcids(self) -> dict[str, str]:
+        """Name -> ORCID iD of the names under the title, each printed with its
+        ORCID link in one `contributor-type__contributor` box."""
+        orcids: dict[str, str] = {}
+        for box in self.by_class("contributor-type__contributor"):
+            name = next((self.text_of(a) for a in box.iterchildren("a") if "orcid.org" not in (a.get("href") or "")), None)
+            orcid = parse_orcid(" ".join(ORCID_HREFS(box)))
+            if name and orcid:
+                orcids.setdefault(name, orcid)
+        return orcids
 
     @article_field()
     def published(self) -> str | None:
@@ -417,7 +455,7 @@ class MdpiArticlePage(_PlatformPage):
     class_markers = (
         "art-authors", "inlineblock", "profile-card-drop", "art-affiliations", "affiliation", "pubhistory",
         "articletype", "openaccess", "html-abstract", "html-p", "count-div", "altmetric-embed",
-        "js-similarity-related-articles", "bib-identity",
+        "js-similarity-related-articles", "bib-identity", "breadcrumb__element",
     )
 
     @staticmethod
@@ -433,6 +471,19 @@ class MdpiArticlePage(_PlatformPage):
             if m:
                 return {"volume": m[1], "issue": m[2], "first": m[3]}
         return {}
+
+    def _printed(self, key: str) -> str | None:
+        return self._breadcrumb_journal() if key == "journal" else super()._printed(key)
+
+    def _breadcrumb_journal(self) -> str | None:
+        """The journal's name in the breadcrumb ("Journals > Brain Sciences >
+        Volume 15 > Issue 3"): the element linking to the journal's home page,
+        "/journal/<code>"."""
+        for element in self.by_class("breadcrumb__element"):
+            for link in element.iterchildren("a"):
+                if _MDPI_JOURNAL_HOME.fullmatch(link.get("href") or ""):
+                    return self.text_of(link)
+        return None
 
     @article_field(empty=[])
     def authors(self) -> list[Author]:
@@ -575,6 +626,36 @@ class PlosArticlePage(_PlatformPage):
                     return {"volume": m[1], "issue": m[2], "first": m[3]}
         return {}
 
+    def _printed(self, key: str) -> str | None:
+        return self._logo_journal() if key == "journal" else super()._printed(key)
+
+    def _logo_journal(self) -> str | None:
+        """The journal's name as the site's header prints it, `<h1 class="logo">
+        <a href="/plosone/.">PLOS ONE</a></h1>` (the citation's "PLoS ONE" is
+        its abbreviation); not a name with abbreviating dots."""
+        for h1 in self._tagged["h1"]:
+            if "logo" in class_words(h1):
+                name = self.text_of(next(h1.iter("a"), None))
+                return name if name and "." not in name else None
+        return None
+
+    @article_field()
+    def published(self) -> str | None:
+        return super().published or self._shown_published()
+
+    def _shown_published(self) -> str | None:
+        """"Published: April 22, 2019" beside the DOI under the title."""
+        for box in self.by_class("date-doi")[:1]:
+            for li in box.iterchildren("li"):
+                text = self.text_of(li) or ""
+                if text.startswith("Published"):
+                    m = _PUBLISHED_LABEL.match(text)
+                    date = parse_date(m[1]) if m else None
+                    if date:
+                        return date
+                    self._warn(f"published: unreadable date {text!r}")
+        return None
+
     @article_field(empty=[])
     def authors(self) -> list[Author]:
         author_list = self.by_id("author-list")
@@ -665,6 +746,7 @@ class IopArticlePage(_PlatformPage):
         "wd-jnl-art-total-dwnlds", "altmetric-embed", "turn-away__title", "turn-away__options",
         "wd-related-articles", "related-article-list", "open-access", "wd-open-access",
         "wd-jnl-art-breadcrumb-title", "wd-jnl-art-breadcrumb-vol", "wd-jnl-art-breadcrumb-issue",
+        "wd-jnl-art-pub-date", "wd-jnl-art-author-affiliations",
     )
 
     @staticmethod
@@ -705,6 +787,51 @@ class IopArticlePage(_PlatformPage):
     @classmethod
     def matches_markup(cls, page: ArticlePage) -> bool:
         return super().matches_markup(page) and bool(_IOP_TITLE(page.sel.root))
+
+    @article_field(empty=[])
+    def authors(self) -> list[Author]:
+        return super().authors or self._shown_authors()
+
+    def _shown_authors(self) -> list[Author]:
+        """The names under the title, for a page without embedded authors:
+        `<span itemprop="author"><span itemprop="name">A. Name</span><sup>3,1,2</sup>
+        <a href="https://orcid.org/...">`, whose numbers are keys of the "Author
+        affiliations" list (a number not in it, such as a correspondence note's,
+        names no affiliation)."""
+        heading = self._title_h1()
+        if heading is None:
+            return []
+        affs: dict[str, str] = {}
+        for box in self.by_class("wd-jnl-art-author-affiliations")[:1]:
+            for para in box.iterchildren("p"):
+                key = self.text_of(next(para.iterchildren("sup"), None))
+                text = tidy_punctuation(self.text_of(para, exclude="self::sup"))
+                if key and text:
+                    affs.setdefault(key, text)
+        authors = []
+        for span in _IOP_AUTHORS(heading):
+            name = self.text_of(_ITEMPROP_NAME(span)[:1])
+            if not name:
+                continue
+            keys = [k.strip() for sup in span.iterchildren("sup") for k in (self.text_of(sup) or "").split(",")]
+            orcid = parse_orcid(" ".join(ORCID_HREFS(span)))
+            authors.append(Author(name=name, affiliations=[affs[k] for k in keys if k in affs], orcid=orcid))
+        return authors
+
+    @article_field()
+    def published(self) -> str | None:
+        return super().published or self._shown_published()
+
+    def _shown_published(self) -> str | None:
+        """"Published 15 April 2019" above the journal's breadcrumb."""
+        for line in self.by_class("wd-jnl-art-pub-date")[:1]:
+            text = self.text_of(line) or ""
+            m = _PUBLISHED_LABEL.match(text)
+            date = parse_date(m[1]) if m else None
+            if date:
+                return date
+            self._warn(f"published: unreadable date {text!r}")
+        return None
 
     @article_field()
     def article_type(self) -> str | None:
@@ -780,6 +907,7 @@ class ElifeArticlePage(_PlatformPage):
         "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
         "statistic", "doi",
         "article-meta__group", "listing-list--read-more", "content-header__title_link",
+        "article-section__header_text",
     )
 
     @staticmethod
@@ -814,6 +942,29 @@ class ElifeArticlePage(_PlatformPage):
                 author.affiliations = author.affiliations or affs
                 author.orcid = author.orcid or orcid
         return authors
+
+    @article_field()
+    def published(self) -> str | None:
+        return super().published or self._history_published()
+
+    def _history_published(self) -> str | None:
+        """The first date the "Publication history" list labels as published
+        ("Accepted Manuscript published: April 18, 2019 (version 1)", then
+        "Version of Record published: ..."): the first online date.
+        "Received", "Accepted", "Preprint posted" are not publication dates."""
+        for heading in self.by_class("article-section__header_text"):
+            if (self.text_of(heading) or "").lower() != "publication history":
+                continue
+            section = next(heading.iterancestors("section"), None)
+            for li in section.iter("li") if section is not None else ():
+                label, _, value = (self.text_of(li) or "").partition(":")
+                if (label.lower() == "published" or label.lower().endswith(" published")) and value:
+                    date = parse_date(_VERSION_NOTE.sub("", value))
+                    if date:
+                        return date
+                    self._warn(f"published: unreadable date {value.strip()!r}")
+            break
+        return None
 
     @cached_property
     def _cite(self) -> re.Match[str] | None:
@@ -1061,6 +1212,7 @@ class RscArticlePage(_PlatformPage):
     @article_field(empty=[])
     def authors(self) -> list[Author]:
         authors = super().authors
+        embedded = bool(authors)
         for header in self.by_class("header_text")[:1]:
             names: list[tuple[str, list[str]]] = []  # (shown name, affiliation letters)
             lines: list[tuple[list[str], str]] = []  # (letters, affiliation)
@@ -1078,6 +1230,8 @@ class RscArticlePage(_PlatformPage):
                     text = tidy_punctuation(re.split(r"\.?\s*E-mail:", text)[0]) or ""
                     if text:
                         lines.append(([k for k in letters if k], text.rstrip(".; ")))
+            if not embedded:  # no embedded names (a body-only copy): the names as printed
+                authors = [Author(name=name) for name, _ in names]
             if not lines or len(names) != len(authors):
                 break
             if len(lines) == 1 and not lines[0][0]:
@@ -1090,6 +1244,27 @@ class RscArticlePage(_PlatformPage):
                 if not author.affiliations:
                     author.affiliations = [by_letter[k] for k in letters if k in by_letter]
         return authors
+
+    @article_field()
+    def published(self) -> str | None:
+        return super().published or self._shown_published()
+
+    def _shown_published(self) -> str | None:
+        """"First published on the web 26th September 2016", a paragraph among
+        the few after the author names (after "Received ..., Accepted ...")."""
+        for header in self.by_class("header_text")[:1]:
+            for count, sibling in enumerate(header.itersiblings()):
+                if count == 5 or sibling.tag in ("hr", "h2") or "abstract" in class_words(sibling):
+                    break  # the history is over
+                text = self.text_of(sibling) or ""
+                if text.startswith("First published"):
+                    m = _PUBLISHED_LABEL.match(text)
+                    date = parse_date(m[1]) if m else None
+                    if date:
+                        return date
+                    self._warn(f"published: unreadable date {text!r}")
+                    break
+        return None
 
     @article_field()
     def article_type(self) -> str | None:
@@ -1563,10 +1738,17 @@ _MDPI_AFF_KEY = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), 
 _MDPI_AFF_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' affiliation-name ')]")
 _MDPI_COUNT_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' name ')]")
 _MDPI_COUNT = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' count ')]")
+_MDPI_JOURNAL_HOME = re.compile(r"(?:https?://(?:www\.)?mdpi\.com)?/journal/[\w-]+/?")
+_VERSION_NOTE = re.compile(r"\s*\((?:version|v)\s*\d+\)\s*$", re.IGNORECASE)
 _PLOS_NAME = xpath("./a[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]")
 _PLOS_AFFS = xpath(".//p[starts-with(@id, 'authAffiliations')]")
 _FIRST_HEADING = xpath("./*[self::h2 or self::h3][1]")
 _IOP_TITLE = xpath("(//h1[contains(@class, 'wd-jnl-art-title')])[1]")
+# The author line that follows IOP's title heading: `<p><span data-authors><span itemprop="author">`.
+_IOP_AUTHORS = xpath("following-sibling::p[1]/span[@data-authors]/descendant::span[@itemprop='author']")
+_ITEMPROP_NAME = xpath("./span[@itemprop='name']")
+# "Published 15 April 2019", "Published online: 3 May 2021", "First published 26 Sep 2016".
+_PUBLISHED_LABEL = re.compile(r"(?:First\s+)?[Pp]ublished(?:\s+online)?(?:\s+on\s+the\s+web)?\s*:?\s*(.+)")
 _GIVEN = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' given-names ')]")
 _SURNAME = xpath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' surname ')]")
 _EMERALD_AFF = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' intent_contributor_affiliate ')]")
@@ -1656,6 +1838,11 @@ def _doi_after(url: str | None, marker: str) -> str | None:
     return parse_doi(rest) if rest.startswith("10.") else None
 
 # Printed citations (see each page object's `_citation`).
+_CAMBRIDGE_CITED = (
+    ("volume", re.compile(r"Volume\s+([\w.-]+)$")),
+    ("issue", re.compile(r"(?:Special\s+)?Issue\s+([\w./-]+)(?::|$)")),
+    ("first", re.compile(r"pp?\.\s*([A-Za-z]{0,3}\d+)(?:\s*[-–]\s*([A-Za-z]{0,3}\d+))?$")),
+)
 _MDPI_CITED = re.compile(r"\b\d{4},\s*([\w.-]+)\s*(?:\(([\w./-]+)\))?,\s*([A-Za-z]{0,3}\d+)")
 _PLOS_CITED = re.compile(r"\s([\w.-]+)\(([\w./-]+)\):\s*([A-Za-z]{0,3}\d+)\.?\s*(?:https?://\S+)?$")
 _EMERALD_CITED = re.compile(
