@@ -39,7 +39,7 @@ from spiders.pages.base import (
     marker_set,
     xpath,
 )
-from spiders.pages.text import clean, parse_count, parse_doi, parse_orcid, parse_price, split_pages
+from spiders.pages.text import clean, parse_count, parse_date, parse_doi, parse_orcid, parse_price, split_pages
 
 
 class ScienceDirectArticlePage(ArticlePage):
@@ -180,6 +180,27 @@ class ScienceDirectArticlePage(ArticlePage):
     @article_field()
     def last_page(self) -> str | None:
         return super().last_page or self._volume_line["last"]
+
+    @article_field()
+    def published(self) -> str | None:
+        return super().published or self._available_online()
+
+    def _available_online(self) -> str | None:
+        """The "Available online" date of the article history that "Show
+        more" prints under the authors ("Received 6 March 1997, Accepted …,
+        Available online 14 April 1998"), drawn from the state's `dates`
+        ({"Available online": "14 April 1998", "Received": …}): the online
+        date, what the metadata's citation_online_date says.  Read only for a
+        page without that metadata; "Received" and "Publication date" (the
+        issue's cover date) are not it."""
+        dates = self._state_object("dates")
+        shown = (dates or {}).get("Available online")
+        if not isinstance(shown, str):
+            return None
+        date = parse_date(shown)
+        if date is None:
+            self._warn(f"published: unreadable date {clean(shown)!r}")
+        return date
 
     @article_field()
     def article_type(self) -> str | None:

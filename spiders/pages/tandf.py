@@ -63,7 +63,7 @@ _METRIC_TITLES = {
 class TandfArticlePage(ArticlePage):
     platform_name = "tandf"
     class_markers = (
-        "hlFld-title", "literatumAuthors", "dx-doi", "journal-heading", "bc-click", "issue-heading",
+        "hlFld-title", "literatumAuthors", "dx-doi", "journal-heading", "bc-click", "titleHeading", "issue-heading",
         "nav-toc-list", "contentItemPageRange", "itemPageRangeHistory", "literatumContentItemHistory",
         "toc-heading", "hlFld-Abstract", "hlFld-KeywordText", "accessLogo", "accessDenialDropZone",
         "eCommercePurchaseAccessWidget", "purchaseAreaList_expanded", "purchase-items", "tax-note",
@@ -169,7 +169,21 @@ class TandfArticlePage(ArticlePage):
             or self.text_of(self.by_class("journal-heading")[:1])
             # A body-only copy still has the breadcrumb to the journal's home.
             or self.text_of([a for a in self.by_class("bc-click") if "/journals/" in a.get("href", "")][:1])
+            or self._serial_heading()
         )
+
+    def _serial_heading(self) -> str | None:
+        """The 2019 template's journal box, `span.titleHeading` "Journal"
+        over `<h1><a href="/toc/CODE/current">Molecular Physics</a></h1>`
+        (a subtitle may follow in another `h1`, inside `div.subtitle`): the
+        heading right after the label, and only under that label."""
+        for label in self.by_class("titleHeading"):
+            if (self.text_of(label) or "").lower() != "journal":
+                continue
+            heading = label.getnext()
+            if heading is not None and heading.tag == "h1":
+                return self.text_of(heading)
+        return None
 
     @article_field()
     def publisher(self) -> str | None:

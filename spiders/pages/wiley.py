@@ -251,7 +251,7 @@ class WileyArticlePage(ArticlePage):
         doi, volume = self.doi, self.volume
         if not doi or not volume:
             return None
-        for text in self.meta.get("article_references", []):
+        for text in self.meta.get("article_references", []) or self._how_to_cite():
             if (parse_doi(text[-(len(doi) + 30):]) or "").lower() != doi.lower():
                 continue  # another article's citation
             m = re.search(
@@ -261,6 +261,15 @@ class WileyArticlePage(ArticlePage):
             if m and _ARTICLE_NUMBER.match(m.group(1)):
                 return m.group(1)
         return None
+
+    def _how_to_cite(self) -> list[str]:
+        """The same citation as the Cite button shows it, `div#how-to-cite`
+        (hidden until clicked), for a page without `article_references`
+        (a body-only copy).  Looked up by id only then: the lookup indexes
+        the page's ids."""
+        box = self.by_id("how-to-cite")
+        text = self.text_of(box) if box is not None else None
+        return [text] if text else []
 
     @article_field()
     def first_page(self) -> str | None:
