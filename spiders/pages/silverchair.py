@@ -106,6 +106,7 @@ class SilverchairArticlePage(ArticlePage):
         "icon-availability_open", "icon-availability_free", "icon-availability_cart",
         "get-access", "article-top-info-user-restricted-options", "buyThisResourceLink",
         "meta-article-type", "meta-access-type", "para", "article-full-text", "meta-citation",
+        "meta-authors", "wi-fullname",
     )
 
     @classmethod
@@ -520,7 +521,21 @@ class JamaArticlePage(SilverchairArticlePage):
     def authors(self) -> list[Author]:
         # The header prints "Charles S. Grob, MD": the embedded names are the
         # same without the degrees.
-        return self._highwire_authors() or super().authors
+        return self._highwire_authors() or self._header_authors() or super().authors
+
+    def _header_authors(self) -> list[Author]:
+        """For a page without author metadata: the header's `.meta-authors`,
+        one `.wi-fullname` per author in page order (the first ones in
+        `.meta-authors--limited`, the others in `.meta-authors--remaining`
+        behind "et al"), each "Marycie Hagerty, RN, BSN, MA" without its
+        degrees.  The affiliation box ties no address to a name: none taken."""
+        names = self.by_class_in(self.by_class("meta-authors")[:1], "wi-fullname")
+        authors: list[Author] = []
+        for span in next(iter(names.values()), []):
+            name = _without_degrees(self.text_of(span, exclude="self::sup") or "")
+            if name:
+                authors.append(Author(name=name))
+        return authors
 
     @article_field()
     def published(self) -> str | None:
@@ -579,6 +594,21 @@ _CITED_PAGES = re.compile(rf"\bPages?\s+({_PAGE})(?:\s*[–-]\s*({_PAGE}))?")
 _CITED_AMA = re.compile(rf"\b\d{{4}};\s*([\w.-]+)\s*(?:\(([\w./–-]+)\))?\s*:\s*({_PAGE})(?:\s*[–-]\s*({_PAGE}))?")
 _CITED_YEAR_VOLUME = re.compile(rf"\(\d{{4}}\)\s*([\w.-]+)\s*(?:\(([\w./–-]+)\))?\s*:\s*({_PAGE})(?:\s*[–-]\s*({_PAGE}))?")
 _BOLD_LEAD = re.compile(r"^([A-Z][A-Za-z /,-]{2,60}?)[:.]?\s+(?=\S)")
+
+
+# A degree after a name: "MD", "PhD", "DrPH", "RN", "M.Sc." (two capitals or
+# more), not a generational suffix ("Jr", "III").
+_DEGREE = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z.]{1,9}")
+_ROMAN = re.compile(r"[IVX]+")
+
+
+def _without_degrees(name: str) -> str | None:
+    """"Marycie Hagerty, RN, BSN, MA" -> "Marycie Hagerty": the comma-separated
+    parts after the name that are degrees are dropped, from the end."""
+    parts = [p.strip() for p in name.split(",")]
+    while len(parts) > 1 and _DEGREE.fullmatch(parts[-1]) and not _ROMAN.fullmatch(parts[-1]):
+        parts.pop()
+    return clean(", ".join(parts))
 
 
 def _within(el: Any, box: Any) -> bool:

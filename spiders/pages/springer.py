@@ -44,6 +44,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    doi_link_in,
     index_classes,
     marker_set,
     read_once,
@@ -105,10 +106,10 @@ class SpringerNatureArticlePage(ArticlePage):
         "ArticleTitle", "test-render-category", "article-metrics__item", "Abstract", "KeywordGroup",
         "test-contributor-names", "affiliation", "bibliographic-information__value", "JournalTitle",
         "ArticleCitation_Volume", "ArticleCitation_Issue", "ArticleCitation_Pages",
-        "uptodate-recommendations", "uptodate-recommendations-off",
+        "uptodate-recommendations", "uptodate-recommendations-off", "article-dates__first-online",
         # nature.com magazine (news) template
         "article-item__title", "article-item__teaser-text", "article__type", "article__subjects",
-        "related-content",
+        "related-content", "tab-group", "emphasis",
     )
 
     @classmethod
@@ -239,7 +240,16 @@ class SpringerNatureArticlePage(ArticlePage):
             found = _DOI_URL.findall(self.text_of(citation) or "")
             if found:
                 return parse_doi(found[-1])
-        return parse_doi(self._datalayer_page.get("DOI"))
+        return self._news_doi() or parse_doi(self._datalayer_page.get("DOI"))
+
+    def _news_doi(self) -> str | None:
+        """nature.com news: the line after the story, `<div class="emphasis">doi:
+        <a href="https://doi.org/10.1038/d41586-...">`.  The class is a generic
+        one: only a box that starts with "doi:" says it is the page's DOI."""
+        for box in self.by_class("emphasis"):
+            if (self.text_of(box) or "").lower().startswith("doi:"):
+                return doi_link_in([box])
+        return None
 
     # --- bibliographic --------------------------------------------------------------
 
@@ -262,7 +272,7 @@ class SpringerNatureArticlePage(ArticlePage):
         meta_authors = [attrs.evolve(a, affiliations=list(a.affiliations)) for a in super().authors]
         header = self._header_authors()
         if not header:
-            return self._authors_2019() or meta_authors
+            return self._authors_2019() or meta_authors or self._news_authors()
         # A header cut short ("et al.") names fewer people than the metadata.
         authors = header if len(header) >= len(meta_authors) else meta_authors
         shown = self._shown_affiliations()
@@ -298,6 +308,21 @@ class SpringerNatureArticlePage(ArticlePage):
                     given = family = None  # the search key is not the displayed name: no split
                 orcid = parse_orcid(" ".join(a.get("href", "") for a in li.iter("a") if "orcid" in a.get("href", "")))
                 authors.append(Author(name=name, given=given, family=family, orcid=orcid))
+        return authors
+
+    def _news_authors(self) -> list[Author]:
+        """nature.com news, for a page without author metadata: the byline's
+        tabs (`div#author-affiliations` > `h3[role=tab]` "Diana Kwon"), whose
+        panels hold search links, no affiliation."""
+        authors: list[Author] = []
+        for group in self.by_class("tab-group"):
+            if "author-affiliations" not in (group.get("data-test"), group.get("id")):
+                continue
+            for head in _TAB_HEADS(group):
+                name = self.text_of(head)
+                if name:
+                    authors.append(Author(name=name))
+            break
         return authors
 
     def _shown_affiliations(self) -> dict[str, list[str]] | None:
@@ -432,12 +457,27 @@ class SpringerNatureArticlePage(ArticlePage):
                 or self.text_of(self.by_class("masthead__journal-title")[:1])
                 or self.text_of(self.by_class("article-masthead__journal-title")[:1])
                 or clean(str(self._datalayer_page.get("Journal Title") or ""))
+                or self._footer_journal()
             )
         if key in ("first", "last"):
             return (line.get("pages") or (None, None))[key == "last"]
         shape = _SHOWN_VOLUME if key == "volume" else _SHOWN_ISSUE
         shown = shape.fullmatch(line.get(f"journal-{key}") or "")
         return shown[1] if shown else None
+
+    def _footer_journal(self) -> str | None:
+        """nature.com's footer (the news template): `<p class="c-meta"><span
+        class="c-meta__item" itemprop="name">Nature</span><span class="c-meta__item">
+        ISSN <span itemprop="issn">1476-4687</span>`: a name beside its ISSN
+        is the journal's, not the site's."""
+        for item in self.by_class("meta__item"):
+            if item.get("itemprop") != "name":
+                continue
+            parent = item.getparent()
+            beside = [s for s in parent.iter("span") if s.get("itemprop") in _ISSN_PROPS] if parent is not None else []
+            if beside:
+                return self.text_of(item)
+        return None
 
     @article_field()
     def first_page(self) -> str | None:
@@ -466,7 +506,17 @@ class SpringerNatureArticlePage(ArticlePage):
                 date = parse_date(time.get("datetime") or self.text_of(time))
                 if date:
                     return date
-        return None
+        return self._shown_first_online()
+
+    def _shown_first_online(self) -> str | None:
+        """For a page without date metadata: the 2019 header's "First Online:
+        <span class="article-dates__first-online"><time datetime="2010-05-05">",
+        the nature.com news header's `time[itemprop=datePublished]` beside the
+        type ("NEWS"), not a related card's, which may carry the same classes."""
+        times = [t for el in self.by_class("article-dates__first-online") for t in el.iter("time")]
+        times += [t for box in self.by_class("article__type")[:1] for t in box.iter("time")
+                  if t.get("itemprop") == "datePublished"]
+        return parse_date(times[0].get("datetime") or self.text_of(times[0])) if times else None
 
     @article_field()
     def article_type(self) -> str | None:
@@ -480,7 +530,17 @@ class SpringerNatureArticlePage(ArticlePage):
                 value = clean(el.text) or self.text_of(el)
                 if value:
                     return value
-        return super().article_type
+        return super().article_type or self._datalayer_article_type()
+
+    def _datalayer_article_type(self) -> str | None:
+        """SpringerLink's header prints no category for a plain "Article" (and
+        its breadcrumb says "Article" for any type): a body-only copy keeps the
+        type in the `dataLayer`'s `content.category.articleType`, the value of
+        `citation_article_type`."""
+        content = self._datalayer_page.get("content")
+        category = content.get("category") if isinstance(content, dict) else None
+        value = category.get("articleType") if isinstance(category, dict) else None
+        return clean(value) if isinstance(value, str) else None
 
     @article_field(empty=[])
     def abstract_sections(self) -> list[AbstractSection]:
@@ -954,6 +1014,8 @@ _HEADINGS = xpath(".//*[self::h2 or self::h3][1]")
 _CARD_LINKS = xpath(".//article//*[self::h3 or self::h2 or self::h4]//a[@href]")
 _ITEM_LINKS = xpath(".//*[self::h3 or self::h2 or self::h4]//a[@href] | .//a[@href]")
 _ANY_LINK = xpath(".//a[@href]")
+_TAB_HEADS = xpath(".//h3[@role='tab']")
+_ISSN_PROPS = frozenset(("issn", "onlineIssn", "printIssn"))
 _CITATION_REF = (
     "self::sup[a[@data-test='citation-ref' or starts-with(@href, '#ref-')]]"
     " or self::a[@data-test='citation-ref' or starts-with(@href, '#ref-')]"
