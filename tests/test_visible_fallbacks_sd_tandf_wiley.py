@@ -41,6 +41,13 @@ def test_sciencedirect_published_prefers_the_embedded_online_date() -> None:
     assert record.published == "1998-04-15"
 
 
+def test_sciencedirect_online_date_before_the_cover_date() -> None:
+    """citation_publication_date holds the issue's cover date: the article
+    history's "Available online" is the first online date."""
+    record = _sd(meta='<meta name="citation_publication_date" content="1997/10/31">')
+    assert record.published == "1998-04-14"
+
+
 @pytest.mark.parametrize(
     "dates",
     [

@@ -121,6 +121,8 @@ _SPRINGER_2026 = """<!DOCTYPE html><html><head><meta charset="utf-8">{meta}<titl
         ("", "", "Article"),
         # The embedded type first, then the header's category.
         ('<meta name="citation_article_type" content="Review">', "", "Review"),
+        # citation_article_type's vocabulary (the dataLayer's) before dc.type's.
+        ('<meta name="dc.type" content="OriginalPaper">', "", "Article"),
         ("", '<li class="c-article-identifiers__item" data-test="article-category">Original paper</li>', "Original paper"),
     ],
 )

@@ -183,7 +183,10 @@ class ScienceDirectArticlePage(ArticlePage):
 
     @article_field()
     def published(self) -> str | None:
-        return super().published or self._available_online()
+        # The first online date: the metadata's, else the article history's,
+        # before the issue's cover date that citation_publication_date holds.
+        online = next(filter(None, map(parse_date, self.meta.get("citation_online_date", []))), None)
+        return online or self._available_online() or super().published
 
     def _available_online(self) -> str | None:
         """The "Available online" date of the article history that "Show

@@ -530,7 +530,10 @@ class SpringerNatureArticlePage(ArticlePage):
                 value = clean(el.text) or self.text_of(el)
                 if value:
                     return value
-        return super().article_type or self._datalayer_article_type()
+        # The dataLayer holds citation_article_type's value ("Article"): it
+        # comes before dc.type's ("OriginalPaper"), so that the pages of one
+        # platform name their types alike.
+        return self.first_meta(("citation_article_type",)) or self._datalayer_article_type() or super().article_type
 
     def _datalayer_article_type(self) -> str | None:
         """SpringerLink's header prints no category for a plain "Article" (and
