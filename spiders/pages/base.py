@@ -1067,7 +1067,14 @@ class ArticlePage(WebPage[ArticleRecord]):
                 date = parse_date(value)
                 if date:
                     return date
-        return parse_date(str(self.scholarly.get("datePublished") or "")) or None
+        return parse_date(str(self.scholarly.get("datePublished") or "")) or self._shown_published()
+
+    def _shown_published(self) -> str | None:
+        """The publication date the page prints, for a page whose metadata
+        gives none (a body-only copy): a platform's labelled date ("Published
+        15 April 2019").  The generic page reads none: an unlabelled date
+        could be any date."""
+        return None
 
     @article_field()
     def article_type(self) -> str | None:

@@ -69,6 +69,15 @@ class _PlatformPage(ArticlePage):
         publisher = page.first_meta(("citation_publisher", "dc.publisher"))
         return bool(publisher and publisher in cls.publishers)
 
+    def _labelled_date(self, text: str) -> str | None:
+        """The date of a "Published 15 April 2019" line (`_shown_published`);
+        a warning when the label is there and its date unreadable."""
+        m = _PUBLISHED_LABEL.match(text)
+        date = parse_date(m[1]) if m else None
+        if date is None:
+            self._warn(f"published: unreadable date {text!r}")
+        return date
+
     @staticmethod
     def is_title_h1(h1: Any) -> bool:
         """True for the <h1> that holds the article's title in this
@@ -639,21 +648,13 @@ class PlosArticlePage(_PlatformPage):
                 return name if name and "." not in name else None
         return None
 
-    @article_field()
-    def published(self) -> str | None:
-        return super().published or self._shown_published()
-
     def _shown_published(self) -> str | None:
         """"Published: April 22, 2019" beside the DOI under the title."""
         for box in self.by_class("date-doi")[:1]:
             for li in box.iterchildren("li"):
                 text = self.text_of(li) or ""
                 if text.startswith("Published"):
-                    m = _PUBLISHED_LABEL.match(text)
-                    date = parse_date(m[1]) if m else None
-                    if date:
-                        return date
-                    self._warn(f"published: unreadable date {text!r}")
+                    return self._labelled_date(text)
         return None
 
     @article_field(empty=[])
@@ -818,19 +819,10 @@ class IopArticlePage(_PlatformPage):
             authors.append(Author(name=name, affiliations=[affs[k] for k in keys if k in affs], orcid=orcid))
         return authors
 
-    @article_field()
-    def published(self) -> str | None:
-        return super().published or self._shown_published()
-
     def _shown_published(self) -> str | None:
         """"Published 15 April 2019" above the journal's breadcrumb."""
         for line in self.by_class("wd-jnl-art-pub-date")[:1]:
-            text = self.text_of(line) or ""
-            m = _PUBLISHED_LABEL.match(text)
-            date = parse_date(m[1]) if m else None
-            if date:
-                return date
-            self._warn(f"published: unreadable date {text!r}")
+            return self._labelled_date(self.text_of(line) or "")
         return None
 
     @article_field()
@@ -943,11 +935,7 @@ class ElifeArticlePage(_PlatformPage):
                 author.orcid = author.orcid or orcid
         return authors
 
-    @article_field()
-    def published(self) -> str | None:
-        return super().published or self._history_published()
-
-    def _history_published(self) -> str | None:
+    def _shown_published(self) -> str | None:
         """The first date the "Publication history" list labels as published
         ("Accepted Manuscript published: April 18, 2019 (version 1)", then
         "Version of Record published: ..."): the first online date.
@@ -959,10 +947,7 @@ class ElifeArticlePage(_PlatformPage):
             for li in section.iter("li") if section is not None else ():
                 label, _, value = (self.text_of(li) or "").partition(":")
                 if (label.lower() == "published" or label.lower().endswith(" published")) and value:
-                    date = parse_date(_VERSION_NOTE.sub("", value))
-                    if date:
-                        return date
-                    self._warn(f"published: unreadable date {value.strip()!r}")
+                    return self._labelled_date("Published: " + _VERSION_NOTE.sub("", value))
             break
         return None
 
@@ -1245,10 +1230,6 @@ class RscArticlePage(_PlatformPage):
                     author.affiliations = [by_letter[k] for k in letters if k in by_letter]
         return authors
 
-    @article_field()
-    def published(self) -> str | None:
-        return super().published or self._shown_published()
-
     def _shown_published(self) -> str | None:
         """"First published on the web 26th September 2016", a paragraph among
         the few after the author names (after "Received ..., Accepted ...")."""
@@ -1258,12 +1239,7 @@ class RscArticlePage(_PlatformPage):
                     break  # the history is over
                 text = self.text_of(sibling) or ""
                 if text.startswith("First published"):
-                    m = _PUBLISHED_LABEL.match(text)
-                    date = parse_date(m[1]) if m else None
-                    if date:
-                        return date
-                    self._warn(f"published: unreadable date {text!r}")
-                    break
+                    return self._labelled_date(text)
         return None
 
     @article_field()
