@@ -899,7 +899,6 @@ class ElifeArticlePage(_PlatformPage):
         "meta__type", "contextual-data__cite", "contextual-data__item", "content-header__icon--oa",
         "statistic", "doi",
         "article-meta__group", "listing-list--read-more", "content-header__title_link",
-        "article-section__header_text",
     )
 
     @staticmethod
@@ -940,7 +939,9 @@ class ElifeArticlePage(_PlatformPage):
         ("Accepted Manuscript published: April 18, 2019 (version 1)", then
         "Version of Record published: ..."): the first online date.
         "Received", "Accepted", "Preprint posted" are not publication dates."""
-        for heading in self.by_class("article-section__header_text"):
+        # A walk of its own, on a page without a date in its metadata only:
+        # as a class marker, every page's section headings would be indexed.
+        for heading in _ELIFE_SECTION_HEADINGS(self.sel.root):
             if (self.text_of(heading) or "").lower() != "publication history":
                 continue
             section = next(heading.iterancestors("section"), None)
@@ -1715,6 +1716,7 @@ _MDPI_AFF_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '),
 _MDPI_COUNT_NAME = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' name ')]")
 _MDPI_COUNT = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' count ')]")
 _MDPI_JOURNAL_HOME = re.compile(r"(?:https?://(?:www\.)?mdpi\.com)?/journal/[\w-]+/?")
+_ELIFE_SECTION_HEADINGS = xpath("//*[contains(concat(' ', normalize-space(@class), ' '), ' article-section__header_text ')]")
 _VERSION_NOTE = re.compile(r"\s*\((?:version|v)\s*\d+\)\s*$", re.IGNORECASE)
 _PLOS_NAME = xpath("./a[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]")
 _PLOS_AFFS = xpath(".//p[starts-with(@id, 'authAffiliations')]")
