@@ -24,12 +24,6 @@ def clean(text: str | None) -> str | None:
     """Collapse all whitespace (including NBSP and newlines) to single spaces."""
     if text is None:
         return None
-    # Most texts (meta contents, labels) are clean already.  isprintable()
-    # is False for every whitespace but the space, and for the zero-width
-    # space: such a text only needs its spaces checked, which costs a tenth
-    # of splitting and joining it.
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text or None
     # str.split() splits on the same Unicode whitespace as the regex \s
     # (NBSP included) and is several times faster on long meta contents.
     text = " ".join(text.replace("\u200b", "").split())
