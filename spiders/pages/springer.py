@@ -214,14 +214,10 @@ class SpringerNatureArticlePage(ArticlePage):
         """SpringerLink's page-level `dataLayer` object ({"DOI": ..., "Journal
         Title": ..., "content": {"serial": {"eissn": ..., "pissn": ...}}}):
         what the embedded metadata says, kept by a body-only copy."""
-        for script in self.by_tag("script"):
-            text = script.text or ""
-            if "dataLayer" not in text or '"DOI"' not in text:
-                continue
-            for value in _datalayer_values(text):
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, dict) and isinstance(item.get("DOI"), str):
-                        return item
+        for value in self._datalayer_values('"DOI"'):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and isinstance(item.get("DOI"), str):
+                    return item
         return {}
 
     def _shown_doi(self) -> str | None:
@@ -796,14 +792,28 @@ class SpringerNatureArticlePage(ArticlePage):
 
     @cached_property
     def _datalayer_pushes(self) -> list[Any]:
-        """Objects the page's inline scripts push to `dataLayer` (or assign)."""
+        """Objects the page's inline scripts push to `dataLayer` (or assign)
+        for its e-commerce tracking: the single-article price."""
+        return self._datalayer_values("ecommerce")
+
+    def _datalayer_values(self, marker: str) -> list[Any]:
+        """What the inline scripts that mention `marker` push to `dataLayer`.
+        The price (`ecommerce`) and a body-only copy's DOI (`"DOI"`) are often
+        in one script: each script is read once, whichever asks first."""
+        read = self._datalayer_read
         values: list[Any] = []
         for script in self.by_tag("script"):
             text = script.text or ""
-            if "dataLayer" not in text or "ecommerce" not in text:
-                continue
-            values.extend(_datalayer_values(text))
+            if "dataLayer" in text and marker in text:
+                if script not in read:
+                    read[script] = _datalayer_values(text)
+                values.extend(read[script])
         return values
+
+    @cached_property
+    def _datalayer_read(self) -> dict[Any, list[Any]]:
+        """Script element -> what `_datalayer_values` read in it."""
+        return {}
 
     def _datalayer_impression(self, label: str) -> tuple[Decimal, str] | None:
         for value in self._datalayer_pushes:
