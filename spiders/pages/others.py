@@ -474,15 +474,13 @@ class MdpiArticlePage(_PlatformPage):
     @cached_property
     def _citation(self) -> dict[str, str | None]:
         # "<em>Brain Sci.</em> <b>2025</b>, <em>15</em>(3), 264; https://doi.org/...": the
-        # journal abbreviated (not taken for its name), the article number for pages.
+        # journal abbreviated (its name is the breadcrumb's), the article number for pages.
+        cited = {"journal": self._breadcrumb_journal()}
         for box in self.by_class("bib-identity")[:1]:
             m = _MDPI_CITED.search(self.text_of(box) or "")
             if m:
-                return {"volume": m[1], "issue": m[2], "first": m[3]}
-        return {}
-
-    def _printed(self, key: str) -> str | None:
-        return self._breadcrumb_journal() if key == "journal" else super()._printed(key)
+                cited.update(volume=m[1], issue=m[2], first=m[3])
+        return cited
 
     def _breadcrumb_journal(self) -> str | None:
         """The journal's name in the breadcrumb ("Journals > Brain Sciences >
@@ -626,17 +624,16 @@ class PlosArticlePage(_PlatformPage):
     @cached_property
     def _citation(self) -> dict[str, str | None]:
         # "Citation: Li Y, ... (2019) Title. PLoS ONE 14(4): e0213978." (the journal as
-        # the citation style spells it: not taken for its name).
+        # the citation style spells it: its name is the header logo's).
+        cited = {"journal": self._logo_journal()}
         for box in self.by_class("articleinfo")[:1]:
             for para in box.iterchildren("p"):
                 text = self.text_of(para) or ""
                 m = _PLOS_CITED.search(text) if text.startswith("Citation:") else None
                 if m:
-                    return {"volume": m[1], "issue": m[2], "first": m[3]}
-        return {}
-
-    def _printed(self, key: str) -> str | None:
-        return self._logo_journal() if key == "journal" else super()._printed(key)
+                    cited.update(volume=m[1], issue=m[2], first=m[3])
+                    return cited
+        return cited
 
     def _logo_journal(self) -> str | None:
         """The journal's name as the site's header prints it, `<h1 class="logo">
