@@ -26,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
     ABSTRACT_TITLES,
@@ -34,6 +36,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    document_elements,
     has_class,
     index_classes,
     marker_set,
@@ -80,9 +83,9 @@ class ScienceDirectArticlePage(ArticlePage):
         whole-document index."""
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
         roots = self._index_roots()
-        attrs = _ALL_CLASSES(self.sel.root) if roots is None else [a for r in roots for a in _OWN_AND_SUB_CLASSES(r)]
+        elements = document_elements(self.sel.root) if roots is None else (e for r in roots for e in r.iter(etree.Element))
         markers = marker_set(type(self))
-        return index_classes(index, attrs, ("(words)", *self.class_markers),
+        return index_classes(index, elements, ("(words)", *self.class_markers),
                              lambda value: tuple(t for t in value.split() if t in markers))
 
     def _index_roots(self) -> list[Any] | None:
@@ -464,8 +467,6 @@ class ScienceDirectArticlePage(ArticlePage):
 PAGE_OBJECTS = (ScienceDirectArticlePage,)
 
 _DECODER = json.JSONDecoder(parse_float=Decimal)
-_ALL_CLASSES = xpath("/descendant::*/@class")  # = //@class, faster (see base._ALL_CLASSES)
-_OWN_AND_SUB_CLASSES = xpath("descendant-or-self::*/@class")
 # Parts of the article not read through the class index: full text, references,
 # snippets, and the related lists (found by their headers).
 _SKIPPED_PART = re.compile(

@@ -44,6 +44,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    document_elements,
     doi_link_in,
     index_classes,
     marker_set,
@@ -127,7 +128,7 @@ class SpringerNatureArticlePage(ArticlePage):
         """`by_class` by class *suffix*: `c-article-title`, `app-article-title`
         and the sanitized `TOKEN-article-title` are all "article-title"."""
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
-        return index_classes(index, _ALL_CLASSES(self.sel.root), ("(suffixes)", *self.class_markers), self._markers_of)
+        return index_classes(index, document_elements(self.sel.root), ("(suffixes)", *self.class_markers), self._markers_of)
 
     def _markers_of(self, value: str) -> tuple[str, ...]:
         """The class markers a class attribute holds, each once, by whole word
@@ -1016,7 +1017,6 @@ PAGE_OBJECTS = (NatureArticlePage, SpringerArticlePage)
 
 # --- helpers --------------------------------------------------------------------------
 
-_ALL_CLASSES = xpath("/descendant::*/@class")  # = //@class, faster (see base._ALL_CLASSES)
 _YMD = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})")
 # The cite line's "pages 1–23" (or "pp 231–234", "page 7"), its "volume 13", its "Issue 3".
 _SHOWN_PAGES = re.compile(r"\b(?:pages?|pp\.?)\s+([A-Za-z]{0,3}\d+[A-Za-z]{0,3})(?:\s*[–—-]\s*([A-Za-z]{0,3}\d+[A-Za-z]{0,3}))?\b")
