@@ -986,7 +986,7 @@ class AcmArticlePage(AtyponArticlePage):
 _CORE_TEMPLATE = ("core-container", "core-authors", "core-self-citation", "core-enumeration", "core-history")
 # = //@property without asking every text node for its attributes (see
 # base.descendant_steps); few elements carry one, so an XPath beats `get` on each.
-_ALL_PROPERTIES = etree.XPath("/descendant::*/@property")
+_ALL_PROPERTIES = etree.XPath("/descendant::*/@property", regexp=False)
 
 PAGE_OBJECTS = (
     SageArticlePage,

@@ -112,8 +112,8 @@ _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
 
 # Elements read by tag (`_tagged`); predicates are filtered in Python.
 _TAGGED = ("meta", "script", "link", "h1", "footer")
-_ALL_IDS = etree.XPath("/descendant::*/@id")
-_BY_ID = etree.XPath("id($id)")
+_ALL_IDS = etree.XPath("/descendant::*/@id", regexp=False)
+_BY_ID = etree.XPath("id($id)", regexp=False)
 _HAS_SPACE = re.compile(r"\s")
 # Literatum's page type in pbContext: "Article/Chapter View" on article pages.
 _PB_PAGE_TYPE = re.compile(r"(?:^|;)\s*page:string:([^;]+)")
@@ -166,7 +166,8 @@ _ABSTRACT_PARTS = etree.XPath(
     "descendant::*[self::h2 or self::h3 or self::h4 or self::p"
     " or self::div[contains(concat(' ', normalize-space(@class), ' '), ' sectionHeading ')]"
     # Atypon's "core" template: <div role="paragraph"> instead of <p>.
-    " or self::div[@role='paragraph'][not(.//p)]]"
+    " or self::div[@role='paragraph'][not(.//p)]]",
+    regexp=False,
 )
 
 
@@ -247,24 +248,28 @@ def index_classes(
     return index
 
 
-def document_elements(root: Any) -> Iterable[Any]:
-    """Every element of the document in page order: what `//*` selects.
+def document_elements(root: Any, *tags: str) -> Iterable[Any]:
+    """Every element of the document (of these tags) in page order: what
+    `//*` (`//tag`) selects, without XPath's cost per node for a predicate.
     Broken pages can have a second <html> after the root element, so every
     top-level node is walked."""
+    tags = tags or (etree.Element,)
     first = root
     while first.getprevious() is not None:
         first = first.getprevious()
     if first is root and root.getnext() is None:
-        return root.iter(etree.Element)
-    return itertools.chain.from_iterable(top.iter(etree.Element) for top in (first, *first.itersiblings()))
+        return root.iter(*tags)
+    return itertools.chain.from_iterable(top.iter(*tags) for top in (first, *first.itersiblings()))
 
 
 @functools.lru_cache(maxsize=512)
 def xpath(expression: str, *, plain: bool = False) -> etree.XPath:
     """A compiled XPath, reused across pages: `xpath(".//li")(element)`.
     `plain`: attribute values and texts come back as plain `str` instead of
-    lxml's "smart" strings, each of which builds a proxy of its element."""
-    return etree.XPath(descendant_steps(expression), smart_strings=not plain)
+    lxml's "smart" strings, each of which builds a proxy of its element.
+    No query here uses EXSLT's `re:` functions, which lxml otherwise
+    registers on every call: a third of a small query's cost."""
+    return etree.XPath(descendant_steps(expression), smart_strings=not plain, regexp=False)
 
 
 _POSITIONAL = re.compile(r"\[\s*(?:\d|last\(|position\()")
@@ -576,14 +581,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         walk: each `//meta`-style XPath walks the whole tree again, which on
         a 6,000-element page costs more than reading all four lists."""
         found: dict[str, list[Any]] = {tag: [] for tag in _TAGGED}
-        # What `//meta` finds: broken pages can have a second <html> after
-        # the root element, so every top-level node is walked.
-        first = self.sel.root
-        while first.getprevious() is not None:
-            first = first.getprevious()
-        for top in (first, *first.itersiblings()):
-            for element in top.iter(*_TAGGED):
-                found[element.tag].append(element)
+        for element in document_elements(self.sel.root, *_TAGGED):
+            found[element.tag].append(element)
         return found
 
     def by_tag(self, tag: str) -> list[Any]:

@@ -90,7 +90,7 @@ class TandfArticlePage(ArticlePage):
         return bool(self._title_spans())
 
     def _title_spans(self) -> list[Any]:
-        return [e for e in self.by_class("hlFld-title") if e.tag == "span" and _IN_H1(e)]
+        return [e for e in self.by_class("hlFld-title") if e.tag == "span" and next(e.iterancestors("h1"), None) is not None]
 
     # --- bibliographic ----------------------------------------------------------
 
@@ -424,7 +424,6 @@ PAGE_OBJECTS = (TandfArticlePage,)
 
 _LABELLED_AFF = re.compile(r"^[a-z]\s+(?=[A-Z])")
 _AFF_SPLIT = re.compile(r"\s*;\s*(?=[a-z]\s+[A-Z])")
-_IN_H1 = xpath("ancestor::h1")
 _TANDF_LINKS = xpath("(//a[starts-with(@href, 'https://www.tandfonline.com/doi/')])[1]")
 _CONTRIB_GROUPS = xpath(f".//span[{has_class('contribDegrees')}]")
 _EDITOR_ROLE = xpath(f"./span[{has_class('role')}][contains(translate(., 'EDITOR', 'editor'), 'editor')]")

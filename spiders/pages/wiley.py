@@ -27,7 +27,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
-from spiders.pages.base import ABSTRACT_TITLES, ORCID_HREFS, ArticlePage, add_section_text, article_field, cached_property, class_words, has_class, xpath
+from spiders.pages.base import (
+    ABSTRACT_TITLES,
+    ORCID_HREFS,
+    ArticlePage,
+    add_section_text,
+    article_field,
+    cached_property,
+    class_words,
+    document_elements,
+    has_class,
+    xpath,
+)
 from spiders.pages.text import (
     clean,
     parse_count,
@@ -546,8 +557,11 @@ class WileyArticlePage(ArticlePage):
     def _related_sources(self) -> dict[str, str]:
         """{list: ajax URL} of the lists a browser loads after the page."""
         sources: dict[str, str] = {}
-        for article in _ARTICLE_WITH_RELATED(self.sel.root)[:1]:
-            sources["recommended"] = article.get("data-related", "")
+        # A walk by tag: an XPath predicate on every <article> of a large page cost 0.3-1.2 ms.
+        for article in document_elements(self.sel.root, "article"):
+            if article.get("data-related") is not None:
+                sources["recommended"] = article.get("data-related", "")
+                break
         for box in self.by_class("cited-by__content"):
             if box.get("data-source") is not None:
                 sources["cited_by"] = box.get("data-source", "")
@@ -586,7 +600,6 @@ _OLD_PUBLISHED = xpath(".//p[@id='publishedOnlineDate']")
 _INNER_HEADING = xpath(f".//*[{has_class('primary-heading')}]")
 _SECTION_TITLE = xpath("./h2[1]")
 _ABSTRACT_PARTS = xpath("descendant::*[self::h2 or self::h3 or self::h4 or self::p]")
-_ARTICLE_WITH_RELATED = xpath("//article[@data-related]")
 _LINKED_DOI = re.compile(r"(?:(?:abs|full|pdf|epdf|pdfdirect|book)/)?(10\.\d{4,9}/\S+)")
 
 
