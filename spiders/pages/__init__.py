@@ -19,7 +19,7 @@ from web_poet import HttpResponse, HttpResponseHeaders
 from web_poet.fields import get_fields_dict
 
 from spiders.items import ArticleRecord
-from spiders.pages.base import ArticlePage, field_reader
+from spiders.pages.base import ArticlePage, field_reader, spells_ids
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,11 @@ def page_for(response: HttpResponse) -> ArticlePage:
             for name in _SHARED_CACHES:
                 if name in generic.__dict__:
                     page.__dict__[name] = generic.__dict__[name]
+            if "_ids_spelled" in generic.__dict__:
+                # The generic object looked for none of this class's ids: a
+                # body that spells one is searched by `by_id`'s walk (the
+                # tree has no id table), not answered "absent".
+                page.__dict__["_ids_spelled"] = spells_ids(cls, response.body)
             return page
     return generic
 

@@ -762,12 +762,12 @@ class AtyponArticlePage(ArticlePage):
         for box in self.by_class("temis-related"):  # SAGE: "Similar articles:", "Sage recommends:"
             heading = next(box.iter("h2", "h3"), None)
             name = _related_name(self.text_of(heading) if heading is not None else "")
-            items = [(t, without_tracking(self.absolute(a.get("href"))), doi_in_link(self.absolute(a.get("href"))))
+            items = [(t, without_tracking(self.absolute(a.get("href"))), doi_in_link(a.get("href")))
                      for a in _TEASER_LINKS(box) for t in [self.text_of(a)] if t]
             if name and items:
                 add(name, items)
         for box in self.by_class("recommendedPubList"):  # ACS 2016 "Related Content:"
-            items = [(t, without_tracking(self.absolute(a.get("href"))), doi_in_link(self.absolute(a.get("href"))))
+            items = [(t, without_tracking(self.absolute(a.get("href"))), doi_in_link(a.get("href")))
                      for li in box.iterchildren("li") for a in li.iterchildren("a") for t in [self.text_of(a)] if t]
             items = _first_per_item(items)
             if items:
@@ -820,7 +820,7 @@ class AtyponArticlePage(ArticlePage):
                 continue
             title = title.rstrip(",").strip()
             url = self.absolute(href) if href is not None else None
-            doi = parse_doi(self.text_of(doi_span)) or doi_in_link(url)
+            doi = parse_doi(self.text_of(doi_span)) or doi_in_link(href)
             items.append((title, url, doi))
         return items
 
@@ -845,7 +845,7 @@ class AtyponArticlePage(ArticlePage):
                 m = next(filter(None, map(_ACS_DOI_IN_TEXT.search, _ACS_DOI_TEXTS(li))), None)
                 hrefs = _ANY_HREF(li) if next(li.iter("a"), None) is not None else []
                 url = self.absolute(hrefs[0]) if hrefs else None
-                items.append((title, url, parse_doi(m.group(1)) if m else doi_in_link(url)))
+                items.append((title, url, parse_doi(m.group(1)) if m else doi_in_link(hrefs[0] if hrefs else None)))
         for ul in box.iter("ul"):  # 2016: ul#citedBy > li > h2 > a
             if ul.get("id") != "citedBy":
                 continue
@@ -856,7 +856,7 @@ class AtyponArticlePage(ArticlePage):
                     continue
                 hrefs = _ANY_HREF(heading)
                 url = self.absolute(hrefs[0]) if hrefs else None
-                items.append((title, url, doi_in_link(url)))
+                items.append((title, url, doi_in_link(hrefs[0] if hrefs else None)))
         return items
 
     def _cards(self, box: Any) -> list[tuple[str, str | None, str | None]]:
@@ -871,7 +871,7 @@ class AtyponArticlePage(ArticlePage):
             if not title:
                 continue
             url = without_tracking(self.absolute(link.get("href"))) if link is not None else None
-            items.append((title, url, doi_in_link(url)))
+            items.append((title, url, doi_in_link(link.get("href") if link is not None else None)))
         return items
 
     @article_field(empty=[])

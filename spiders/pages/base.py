@@ -127,6 +127,8 @@ _NOT_THE_ABSTRACT = frozenset((
 # Links `absolute` resolves without urljoin: printable ASCII, no query,
 # fragment, params, brackets (IPv6 hosts) or whitespace.
 _PLAIN_URL = re.compile(r"https?://[^\x00-\x20/?#;\[\]\x7f-\U0010ffff]+(?:/[^\x00-\x20?#;\x7f-\U0010ffff]*)?\Z")
+# A link that names its scheme ("https:") or its host ("//cdn.example.org/x").
+_ABSOLUTE_HREF = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
 _PLAIN_PATH = re.compile(r"/(?!/)[^\x00-\x20?#;\x7f-\U0010ffff]*\Z")
 _HAS_BLOCK_MARKUP = re.compile(r"<(p|h[1-6]|div|section|br|b|strong)\b", re.IGNORECASE)
 _CC_BY = re.compile(r"creativecommons\.org/licenses/by|Creative Commons Attribution", re.IGNORECASE)
@@ -448,12 +450,13 @@ class ArticlePage(WebPage[ArticleRecord]):
         declares (BOM, HTTP header, meta charset, else sniffed), instead of
         being decoded to text and encoded again (nor copied: the body is bytes)."""
         body = self.response.body
-        collect_ids = any(i in body for i in _encoded_ids(type(self)))
+        collect_ids = spells_ids(type(self), body)
         encoding = self._encoding()
         root = _parse_html(body.replace(b"\x00", b"") if b"\x00" in body else body, encoding, collect_ids)
         if root is None:
             return self.response.selector
         self.__dict__["_ids_collected"] = collect_ids
+        self.__dict__["_ids_spelled"] = collect_ids
         self.__dict__["_ascii_body"] = _ascii_compatible(encoding or "utf-8")
         return Selector(root=root, type="html")
 
@@ -528,8 +531,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         none of them and its encoding writes ASCII as ASCII."""
         root = self.sel.root
         state = self.__dict__
-        if not state.get("_ids_collected") and state.get("_ascii_body") and element_id in type(self).id_lookups:
-            return None  # the body spells none of them (`sel`)
+        if state.get("_ids_spelled") is False and state.get("_ascii_body") and element_id in type(self).id_lookups:
+            return None  # the body spells none of them (`sel`, `pages.page_for`)
         # XPath id() splits its argument at whitespace: such ids go to the walk.
         if self.__dict__.get("_ids_collected") and element_id and not _HAS_SPACE.search(element_id):
             found = _BY_ID(root, id=element_id)
@@ -700,26 +703,31 @@ class ArticlePage(WebPage[ArticleRecord]):
     @cached_property
     def base_url(self) -> str:
         """Where relative links point from: the fetched URL, or the page's own
-        canonical address when the fetch went through a DOI resolver
-        ("https://dx.doi.org/10.1162/...") and no redirect was recorded."""
+        address as the page states it (canonical link, og:url, Highwire's
+        abstract or full-text address) when the fetch went through a DOI
+        resolver ("https://dx.doi.org/10.1162/...") and no redirect was
+        recorded.  A page that states none keeps the resolver's address:
+        `absolute` then leaves its relative links unresolved."""
         url = str(self.response.url)
-        host = (urlsplit(url).hostname or "").lower()
-        if host == "doi.org" or host.endswith(".doi.org"):
+        if _is_doi_resolver(url):
             canonical = next(
                 (link.get("href") for link in self._tagged["link"] if (link.get("rel") or "").lower() == "canonical"),
                 None,
             )
-            for candidate in (canonical, self.first_meta(("og:url",))):
+            own = ("og:url", "citation_abstract_html_url", "citation_fulltext_html_url")
+            for candidate in (canonical, *(self.first_meta((name,)) for name in own)):
                 candidate = (candidate or "").strip()
                 if candidate.startswith("http") and "TOKEN" not in candidate and "doi.org/" not in candidate:
                     return candidate
         return url
 
     def absolute(self, href: str | None) -> str | None:
-        if not href:
+        if not names_a_page(href):
             return None
         href = href.strip()
-        if href.startswith(("javascript:", "#", "mailto:")):
+        if self._base_unknown and not _ABSOLUTE_HREF.match(href):
+            # "/doi/abs/10.1021/x" under "https://doi.org/10.1021/y" is no
+            # address of the publisher's: a link without its site is not made up.
             return None
         # urljoin costs ~5 µs and a page resolves dozens of links.  Two
         # common shapes have a known result: an http(s) URL with no query,
@@ -733,6 +741,12 @@ class ArticlePage(WebPage[ArticleRecord]):
             if origin[1] and origin[0] in ("http", "https") and _PLAIN_PATH.match(href) and "/." not in href:
                 return f"{origin[0]}://{origin[1]}{href}"
         return urljoin(self.base_url, href)
+
+    @cached_property
+    def _base_unknown(self) -> bool:
+        """The page was read at a DOI resolver's address and states no address
+        of its own: where its relative links point is not known."""
+        return _is_doi_resolver(self.base_url)
 
     @cached_property
     def _base_origin(self) -> tuple[str, str] | None:
@@ -1373,6 +1387,11 @@ def meta_declared_encoding(body: bytes) -> str | None:
     return html_body_declared_encoding(chunk)
 
 
+def spells_ids(cls: type, body: bytes) -> bool:
+    """Whether the body's bytes spell one of the ids `cls` looks up (`id_lookups`)."""
+    return any(i in body for i in _encoded_ids(cls))
+
+
 @functools.cache
 def _encoded_ids(cls: type) -> tuple[bytes, ...]:
     """The bytes `sel` looks for; a non-ASCII id is b"", found in any body:
@@ -1525,9 +1544,25 @@ _DOI_VIEW_SUFFIX = re.compile(
 )
 
 
+def names_a_page(href: str | None) -> bool:
+    """Whether a link's href leads to another page: not empty, not a script,
+    an anchor on this page, or an e-mail address.  Whether or not `absolute`
+    can resolve it (see `ArticlePage.base_url`)."""
+    if not href:
+        return False
+    return not href.strip().startswith(("javascript:", "#", "mailto:")) and not href.isspace()
+
+
+def _is_doi_resolver(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "doi.org" or host.endswith(".doi.org")
+
+
 def doi_in_link(url: str | None) -> str | None:
     """The DOI a link names: "https://doi.org/10.1007/x", "/doi/10.1080/x",
-    "/doi/full/10.1080/x?src=recsys" (percent-escapes undone); else None."""
+    "/doi/full/10.1080/x?src=recsys" (percent-escapes undone); else None.
+    Read from the link as written, it stays known where `absolute` cannot
+    resolve the link (a page read at a DOI resolver's address)."""
     if not url:
         return None
     parts = urlsplit(url)

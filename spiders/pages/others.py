@@ -28,6 +28,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    names_a_page,
     split_labelled_sections,
     without_tracking,
     xpath,
@@ -871,10 +872,11 @@ class IopArticlePage(_PlatformPage):
                     continue
                 for li in lst.iter("li"):
                     a = li.find(".//a[@href]")
+                    href = a.get("href") if a is not None else None
                     title = self.text_of(a) if a is not None else None
-                    url = without_tracking(self.absolute(a.get("href"))) if a is not None else None
-                    if title and url:
-                        links.append(RelatedLink(list="recommended", rank=len(links) + 1, title=title, url=url, doi=_doi_after(url, "/article/")))
+                    if title and names_a_page(href):
+                        url = without_tracking(self.absolute(href))  # None where the page's site is not known
+                        links.append(RelatedLink(list="recommended", rank=len(links) + 1, title=title, url=url, doi=_doi_after(href, "/article/")))
         return links
 
 
@@ -1023,8 +1025,9 @@ class ElifeArticlePage(_PlatformPage):
             for a in lst.iter("a"):
                 if "content-header__title_link" not in class_words(a):
                     continue
-                title, url = self.text_of(a), without_tracking(self.absolute(a.get("href")))
-                if title and url:
+                title, href = self.text_of(a), a.get("href")
+                if title and names_a_page(href):
+                    url = without_tracking(self.absolute(href))  # None where the page's site is not known
                     links.append(RelatedLink(list="recommended", rank=len(links) + 1, title=title, url=url, doi=None))
         return links
 

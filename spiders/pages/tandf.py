@@ -389,8 +389,9 @@ class TandfArticlePage(ArticlePage):
                 title = self.text_of(anchor[0])
                 if not title:
                     continue
-                url = without_tracking(self.absolute(anchor[0].get("href")))
-                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=doi_in_link(url)))
+                href = anchor[0].get("href")
+                url = without_tracking(self.absolute(href))
+                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=doi_in_link(href)))
         return links
 
     @article_field(empty={})

@@ -1,0 +1,103 @@
+"""A page read at another address than its publisher's reads the same.
+
+The page objects are chosen by host, then by markup: a saved page fetched
+through a DOI resolver (no redirect recorded) or served from a mirror gets
+its platform's page object by its markup, and must give the same record
+apart from addresses.  Checked on every fixture page here, and on the real
+pages in tests/corpus/test_address.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spiders.pages import extract, make_response, page_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "inputs").is_dir())
+
+# Fixtures written with only what their test reads: too little markup to
+# tell the platform without the host.
+HOST_ONLY = {
+    "sd-body-only": "a ScienceDirect body without the page's head or state script",
+    "tandf-2019-cp1252": "the 2019 T&F template's title without its site links",
+    "wiley-society-oa-lists": "a society site's lists without Wiley's head",
+}
+
+
+def _read(case: Path) -> tuple[str, bytes, dict[str, str], int]:
+    info = json.loads((case / "inputs" / "HttpResponse-info.json").read_text(encoding="utf-8"))
+    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
+    return info["url"], body, {k: v for k, v in info.get("headers", [])}, info.get("status") or 200
+
+
+def _without_addresses(record: dict) -> dict:
+    rest = {k: v for k, v in record.items() if k not in ("url", "related", "warnings")}
+    rest["related"] = [{k: v for k, v in link.items() if k != "url"} for link in record["related"]]
+    return rest
+
+
+@pytest.mark.parametrize("address", ["resolver", "mirror"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture_page_at_another_address(case: Path, address: str) -> None:
+    url, body, headers, status = _read(case)
+    home = extract(url, body, headers, status).to_dict()
+    if home["status"] != "article" or (address == "resolver" and not home["doi"]):
+        pytest.skip("no article, or no DOI to resolve")
+    elsewhere = "https://mirror.example.net/copy.html" if address == "mirror" else f"https://doi.org/{home['doi']}"
+    there = extract(elsewhere, body, headers, status).to_dict()
+    if case.name in HOST_ONLY:
+        assert there["platform"] == "generic"
+        return
+    assert there["platform"] == home["platform"]
+    assert _without_addresses(there) == _without_addresses(home)
+
+
+def test_host_only_fixtures_exist() -> None:
+    assert set(HOST_ONLY) <= {c.name for c in CASES}
+
+
+PLOS = FIXTURES / "spiders.pages.others.PlosArticlePage" / "plos-structured"
+
+
+def test_ids_looked_up_after_a_choice_by_markup() -> None:
+    # The generic object parses without libxml2's id table (it looks up no
+    # id); PLOS's page object then finds its author list by the walk.
+    _, body, headers, _ = _read(PLOS)
+    assert b'id="author-list"' in body
+    page = page_for(make_response("https://mirror.example.net/copy.html", body, headers))
+    assert page.platform_name == "plos"
+    assert page.by_id("author-list") is not None
+
+
+PAGE = b"""<html><head>%s<meta name="citation_title" content="T"></head>
+<body><a href="/doi/abs/10.1021/x.1">x</a></body></html>"""
+
+
+def test_relative_links_at_a_doi_resolver_without_an_address_of_its_own() -> None:
+    page = page_for(make_response("https://doi.org/10.1021/y.2", PAGE % b""))
+    assert page.absolute("/doi/abs/10.1021/x.1") is None  # not "https://doi.org/doi/abs/..."
+    assert page.absolute("https://pubs.acs.org/doi/10.1021/x.1") == "https://pubs.acs.org/doi/10.1021/x.1"
+    assert page.absolute("//pubs.acs.org/doi/10.1021/x.1") == "https://pubs.acs.org/doi/10.1021/x.1"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'<link rel="canonical" href="https://pubs.acs.org/doi/10.1021/y.2">',
+        b'<meta property="og:url" content="https://pubs.acs.org/doi/10.1021/y.2">',
+        b'<meta name="citation_abstract_html_url" content="https://pubs.acs.org/doi/10.1021/y.2">',
+        b'<meta name="citation_fulltext_html_url" content="https://pubs.acs.org/doi/10.1021/y.2">',
+    ],
+)
+def test_relative_links_at_a_doi_resolver_of_a_page_stating_its_address(head: bytes) -> None:
+    page = page_for(make_response("https://doi.org/10.1021/y.2", PAGE % head))
+    assert page.absolute("/doi/abs/10.1021/x.1") == "https://pubs.acs.org/doi/abs/10.1021/x.1"
+
+
+def test_relative_links_at_the_publishers_address() -> None:
+    page = page_for(make_response("https://pubs.acs.org/doi/10.1021/y.2", PAGE % b""))
+    assert page.absolute("/doi/abs/10.1021/x.1") == "https://pubs.acs.org/doi/abs/10.1021/x.1"
