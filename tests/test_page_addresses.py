@@ -101,3 +101,34 @@ def test_relative_links_at_a_doi_resolver_of_a_page_stating_its_address(head: by
 def test_relative_links_at_the_publishers_address() -> None:
     page = page_for(make_response("https://pubs.acs.org/doi/10.1021/y.2", PAGE % b""))
     assert page.absolute("/doi/abs/10.1021/x.1") == "https://pubs.acs.org/doi/abs/10.1021/x.1"
+
+
+BASED = b"""<html><head>%s<meta name="citation_title" content="T"></head>
+<body><a href="article/2">x</a></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "base, expected",
+    [
+        # HTML's document base URL: the first <base href>, resolved against the page's address.
+        (b'<base href="https://cdn.example.org/site/">', "https://cdn.example.org/site/article/2"),
+        (b'<base href="/">', "https://pubs.example.org/article/2"),
+        (b'<base target="_blank"><base href="/journals/">', "https://pubs.example.org/journals/article/2"),
+        (b"", "https://pubs.example.org/doi/abs/10.5555/article/2"),
+        (b'<base href="javascript:void(0)">', "https://pubs.example.org/doi/abs/10.5555/article/2"),
+    ],
+)
+def test_relative_links_under_a_base_element(base: bytes, expected: str) -> None:
+    page = page_for(make_response("https://pubs.example.org/doi/abs/10.5555/x.1", BASED % base))
+    assert page.absolute("article/2") == expected
+    # The record's address is the page's, not its links' base.
+    assert extract("https://pubs.example.org/doi/abs/10.5555/x.1", BASED % base).url == (
+        "https://pubs.example.org/doi/abs/10.5555/x.1"
+    )
+
+
+def test_a_relative_base_at_a_doi_resolver_stays_unknown() -> None:
+    page = page_for(make_response("https://doi.org/10.5555/x.1", BASED % b'<base href="/">'))
+    assert page.absolute("article/2") is None
+    absolute_base = page_for(make_response("https://doi.org/10.5555/x.1", BASED % b'<base href="https://pubs.example.org/">'))
+    assert absolute_base.absolute("article/2") == "https://pubs.example.org/article/2"

@@ -111,7 +111,7 @@ _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
 
 
 # Elements read by tag (`_tagged`); predicates are filtered in Python.
-_TAGGED = ("meta", "script", "link", "h1", "footer")
+_TAGGED = ("meta", "script", "link", "h1", "footer", "base")
 _ALL_IDS = etree.XPath("/descendant::*/@id", regexp=False)
 _BY_ID = etree.XPath("id($id)", regexp=False)
 _HAS_SPACE = re.compile(r"\s")
@@ -582,16 +582,16 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @cached_property
     def _tagged(self) -> dict[str, list[Any]]:
-        """<meta>, <script>, <link>, <h1> and <footer> elements in page order, from one
+        """<meta>, <script>, <link>, <h1>, <footer> and <base> elements in page order, from one
         walk: each `//meta`-style XPath walks the whole tree again, which on
-        a 6,000-element page costs more than reading all four lists."""
+        a 6,000-element page costs more than reading all six lists."""
         found: dict[str, list[Any]] = {tag: [] for tag in _TAGGED}
         for element in document_elements(self.sel.root, *_TAGGED):
             found[element.tag].append(element)
         return found
 
     def by_tag(self, tag: str) -> list[Any]:
-        """The page's <meta>, <script>, <link>, <h1> or <footer> elements, in page order."""
+        """The page's <meta>, <script>, <link>, <h1>, <footer> or <base> elements, in page order."""
         return list(self._tagged[tag])
 
     @cached_property
@@ -702,12 +702,28 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @cached_property
     def base_url(self) -> str:
-        """Where relative links point from: the fetched URL, or the page's own
-        address as the page states it (canonical link, og:url, Highwire's
-        abstract or full-text address) when the fetch went through a DOI
-        resolver ("https://dx.doi.org/10.1162/...") and no redirect was
-        recorded.  A page that states none keeps the resolver's address:
-        `absolute` then leaves its relative links unresolved."""
+        """Where relative links point from: the page's address, or the first
+        `<base href>` resolved against it (HTML's document base URL).  A
+        page that states no address of its own at a DOI resolver's keeps the
+        resolver's: `absolute` then leaves its relative links unresolved."""
+        address = self.page_address
+        declared = next((b.get("href").strip() for b in self._tagged["base"] if b.get("href") is not None), "")
+        # A relative <base href> under an unknown address stays unknown.
+        if declared and (_ABSOLUTE_HREF.match(declared) or not _is_doi_resolver(address)):
+            try:
+                joined = urljoin(address, declared)
+            except ValueError:
+                return address
+            if joined.startswith(("http://", "https://")):
+                return joined
+        return address
+
+    @cached_property
+    def page_address(self) -> str:
+        """The page's own address: the fetched URL, or the address the page
+        states (canonical link, og:url, Highwire's abstract or full-text
+        address) when the fetch went through a DOI resolver
+        ("https://dx.doi.org/10.1162/...") and no redirect was recorded."""
         url = str(self.response.url)
         if _is_doi_resolver(url):
             canonical = next(
@@ -846,7 +862,7 @@ class ArticlePage(WebPage[ArticleRecord]):
                 absolute = self.absolute(candidate)
                 if absolute:
                     return absolute
-        return self.base_url
+        return self.page_address
 
     # --- bibliographic fields ---------------------------------------------------
 
