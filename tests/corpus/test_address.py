@@ -16,17 +16,12 @@ from __future__ import annotations
 import pytest
 
 from tests.corpus.test_corpus import CASES, PAGES_DIR
+from tests.test_page_addresses import without_addresses
 
 pytestmark = pytest.mark.corpus
 
 ARTICLES = [c for c in CASES if c["expected"].get("status", "article") == "article"]
 WITH_DOI = [c for c in ARTICLES if c["expected"].get("doi")]
-
-
-def _without_addresses(record: dict) -> dict:
-    rest = {k: v for k, v in record.items() if k not in ("url", "related", "warnings")}
-    rest["related"] = [{k: v for k, v in link.items() if k != "url"} for link in record["related"]]
-    return rest
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in WITH_DOI])
@@ -37,7 +32,7 @@ def test_at_a_doi_resolver_address(case):
     home = extract(case["url"], raw).to_dict()
     resolver = extract(f"https://doi.org/{home['doi']}", raw).to_dict()
     assert resolver["platform"] == home["platform"]
-    assert _without_addresses(resolver) == _without_addresses(home)
+    assert without_addresses(resolver) == without_addresses(home)
     for at_home, there in zip(home["related"], resolver["related"]):
         assert there["url"] in (at_home["url"], None)
 
@@ -50,4 +45,4 @@ def test_at_a_mirror_address(case):
     home = extract(case["url"], raw).to_dict()
     mirror = extract("https://mirror.example.net/copies/article.html", raw).to_dict()
     assert mirror["platform"] == home["platform"]
-    assert _without_addresses(mirror) == _without_addresses(home)
+    assert without_addresses(mirror) == without_addresses(home)
