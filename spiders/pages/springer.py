@@ -53,6 +53,7 @@ from spiders.pages.base import (
     xpath,
 )
 from spiders.pages.text import (
+    KNOWN_CURRENCY_CODES,
     clean,
     parse_date,
     parse_doi,
@@ -1111,7 +1112,7 @@ def _recurring(text: str) -> str | None:
     return f"P1{m.group(1)[0].upper()}" if m else None
 
 
-_CODES = "USD|EUR|GBP|CHF|JPY|AUD|CAD|CNY|INR|SEK|NOK|DKK|NZD|SGD|HKD|KRW|BRL|ZAR|PLN|CZK|MXN"
+_CODES = "|".join(KNOWN_CURRENCY_CODES)
 _PRICE_TAIL = re.compile(
     rf"\s*(?:(?:{_CODES})\s*|[€£$]\s*)?\d[\d.,\s\u00a0\u202f]*(?:\s*(?:[€£$]|{_CODES}))?\s*$"
 )

@@ -147,23 +147,33 @@ def parse_date(text: str | None) -> str | None:
 
 # --- prices ------------------------------------------------------------------
 
+# Symbols that name one currency.  "$" alone is the US dollar, as publishers
+# use it; a "$" after letters is another dollar (see `_DOLLAR`).  "¥" alone
+# is the yen or the yuan: it names no currency, only "JP¥" and "CN¥" do.
 _CURRENCY_SYMBOLS = {
-    "$": "USD",
-    "US$": "USD",
     "€": "EUR",
     "£": "GBP",
-    "¥": "JPY",
+    "JP¥": "JPY",
+    "CN¥": "CNY",
+    "₹": "INR",
+    "₩": "KRW",
     "CHF": "CHF",
-    "A$": "AUD",
-    "C$": "CAD",
-    "AU$": "AUD",
-    "CA$": "CAD",
 }
+# "US$ 45", "A$ 50", "R$ 50,00" (the real), "NZ$": the letters say which dollar.
+_DOLLARS = {
+    "": "USD", "US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "NZ": "NZD",
+    "S": "SGD", "SG": "SGD", "HK": "HKD", "R": "BRL", "MX": "MXN", "NT": "TWD",
+}
+_DOLLAR = re.compile(r"([A-Za-z]*)\$")
 _ISO_CURRENCY = re.compile(r"\b([A-Z]{3})\b")
-_KNOWN_ISO = {
+# ISO 4217 codes a price may be written with; three capitals that name no
+# currency ("PDF", "DOI", "ORC") are not read as one.
+KNOWN_CURRENCY_CODES = (
     "USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "CNY", "INR", "SEK", "NOK",
-    "DKK", "NZD", "SGD", "HKD", "KRW", "BRL", "ZAR", "PLN", "CZK", "MXN",
-}
+    "DKK", "NZD", "SGD", "HKD", "KRW", "BRL", "ZAR", "PLN", "CZK", "MXN", "TWD",
+    "HUF", "RON", "ISK", "ILS", "TRY", "RUB", "MYR", "THB", "IDR", "SAR", "AED",
+)
+_KNOWN_ISO = frozenset(KNOWN_CURRENCY_CODES)
 
 
 def parse_price(text: str | None) -> tuple[str | None, str | None]:
@@ -187,15 +197,19 @@ def parse_price(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _currency_of(text: str) -> tuple[str | None, int | None]:
-    """The ISO code the text names (by code or symbol) and where it stands."""
+    """The ISO code the text names (by code or symbol) and where it stands;
+    a symbol that names no one currency ("¥", "Z$") stands there with None."""
     for m in _ISO_CURRENCY.finditer(text):
         if m.group(1) in _KNOWN_ISO:
             return m.group(1), m.start()
+    for m in _DOLLAR.finditer(text):
+        return _DOLLARS.get(m.group(1).upper()), m.start()
     for symbol in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True):
         at = text.find(symbol)
         if at >= 0:
             return _CURRENCY_SYMBOLS[symbol], at
-    return None, None
+    at = text.find("¥")
+    return (None, at) if at >= 0 else (None, None)
 
 
 def _decimal_text(amount: Decimal, amount_text: str) -> str | None:
