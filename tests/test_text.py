@@ -102,6 +102,27 @@ def test_parse_period(texts: tuple[str, ...], expected: str | None) -> None:
     assert parse_period(*texts) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # SICI-style DOIs (Wiley's 1990s articles, the AMS journals) hold "<...>".
+        (
+            "10.1002/(SICI)1097-4636(199709)36:3<300::AID-JBM5>3.0.CO;2-E",
+            "10.1002/(SICI)1097-4636(199709)36:3<300::AID-JBM5>3.0.CO;2-E",
+        ),
+        ("https://doi.org/10.1175/1520-0469(1963)020%3C0130:DNF%3E2.0.CO;2", "10.1175/1520-0469(1963)020<0130:DNF>2.0.CO;2"),
+        ("10.1371/journal.pone.0213978</a>", "10.1371/journal.pone.0213978"),
+        # A closing parenthesis is the DOI's when the DOI opened it.
+        ("doi:10.1016/S0009-2614(97)00014-1", "10.1016/S0009-2614(97)00014-1"),
+        ("(see doi:10.1016/S0009-2614(97)00014-1).", "10.1016/S0009-2614(97)00014-1"),
+        ("(10.1038/nature14539)", "10.1038/nature14539"),
+        ("10.1080/00268976.2013.788745.", "10.1080/00268976.2013.788745"),
+    ],
+)
+def test_parse_doi(text: str, expected: str) -> None:
+    assert parse_doi(text) == expected
+
+
 def test_identifiers() -> None:
     assert parse_doi("https://doi.org/10.1080/00268976.2013.788745") == "10.1080/00268976.2013.788745"
     assert parse_doi("doi:10.1002/(SICI)1097-4628") == "10.1002/(SICI)1097-4628"

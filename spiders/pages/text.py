@@ -249,7 +249,11 @@ def parse_period(*texts: str | None) -> str | None:
 
 # --- identifiers -------------------------------------------------------------
 
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>?#]+)", re.IGNORECASE)
+# A DOI runs to whitespace, a quote, "?" or "#"; it holds "<" and ">" only
+# around a number, as SICI-style DOIs do ("10.1175/1520-0469(1963)020<0130:
+# DNF>2.0.CO;2", "10.1002/(SICI)...36:3<300::AID-JBM5>3.0.CO;2-E"), so that a
+# tag after it ("</a>") is not read as part of it.
+_DOI = re.compile(r"\b(10\.\d{4,9}/(?:[^\s\"'<>?#]|<\d[^\s\"'<>?#]*>)+)", re.IGNORECASE)
 
 
 def parse_doi(text: str | None) -> str | None:
@@ -259,7 +263,11 @@ def parse_doi(text: str | None) -> str | None:
     m = _DOI.search(unquote(text))
     if not m:
         return None
-    return m.group(1).rstrip(".,;)")
+    doi = m.group(1).rstrip(".,;")
+    # "(doi:10.1038/nature14539)": a closing parenthesis the DOI did not open is the text's.
+    while doi.endswith(")") and doi.count(")") > doi.count("("):
+        doi = doi[:-1].rstrip(".,;")
+    return doi
 
 
 _ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
