@@ -94,3 +94,51 @@ def test_a_page_description_comes_after_the_abstract_block() -> None:
 def test_a_block_titled_abstract_in_any_language_has_no_section_heading(title: str) -> None:
     record = extract("https://journals.example.org/doi/10.5555/abc", page(f'<div class="abstract"><h3>{title}</h3><p>{TEXT}</p></div>'))
     assert [(s.heading, s.text) for s in record.abstract_sections] == [(None, TEXT)]
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        # Silverchair names its widgets after the page's view: boxes of the header and the citation.
+        '<div class="widget-ArticleTopInfo widget-instance-ArticleTopInfo_Abstract"><p>{cite}</p></div>'
+        '<div class="info-card-author authorInfo_ArticleTopInfo_Abstract"><p>{aff}</p></div>',
+        # A reference's or a recommended article's abstract, in its list item.
+        '<ol><li class="reference"><div class="reference__abstract"><p>{other}</p></div></li></ol>'
+        '<ul><li class="card"><div class="card__abstract"><p>{other}</p></div></li></ul>',
+    ],
+)
+def test_blocks_about_something_else_are_not_the_abstract(boxes: str) -> None:
+    cite = "Ann Author, Bo Writer; A study of measurement. J Meas 1997; 9 (8): 1735-1780. doi: 10.5555/abc"
+    aff = "Faculty of Informatics, Technical University of Munich, 80290 Munich, Germany. Search for other works."
+    other = "Another article's abstract, long enough to be taken for this one's if it were read as such."
+    body = page(boxes.format(cite=cite, aff=aff, other=other))
+    assert extract("https://journals.example.org/doi/10.5555/abc", body).abstract is None
+
+
+def _with_description(description: str, title: str = "A study of measurement") -> bytes:
+    return (
+        f'<html><head><meta name="citation_title" content="{title}">'
+        f'<meta name="description" content="{description}"></head><body><h1>{title}</h1></body></html>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        "(1997). A study of measurement. Journal of Measurement: Vol. 9, No. 8, pp. 1735-1780.",
+        "Ann Author, Bo Writer; A study of measurement. J Meas 1997; 9 (8): 1735-1780. doi: 10.5555/abc.",
+    ],
+)
+def test_a_description_that_is_the_citation_is_not_the_abstract(citation: str) -> None:
+    assert extract("https://journals.example.org/doi/10.5555/abc", _with_description(citation)).abstract is None
+
+
+def test_a_description_naming_the_title_without_a_citation_is_the_abstract() -> None:
+    text = "We revisit a study of measurement and find that the thing measured twice is the same."
+    assert extract("https://journals.example.org/doi/10.5555/abc", _with_description(text)).abstract == text
+
+
+def test_a_description_written_twice_is_read_once() -> None:
+    text = "Measurements of a thing, repeated, agree within their errors."
+    body = _with_description(f"{text}  {text}", title="Measurements of a thing")
+    assert extract("https://journals.example.org/doi/10.5555/abc", body).abstract == text

@@ -243,6 +243,36 @@ def test_elife_embedded_date_wins() -> None:
     assert record.published == "2019-04-19"
 
 
+@pytest.mark.parametrize("heading_class", ["author-details__heading", "renamed__heading"])
+def test_elife_affiliations_are_the_unheaded_sections(heading_class: str) -> None:
+    details = f"""<div class="author-details"><h4 class="author-details__name">Matthew J Kourakis</h4>
+<section class="author-details__section"><span class="author-details__text">Neuroscience Research Institute,
+ University of California, Santa Barbara, United States</span></section>
+<section class="author-details__section"><h5 class="{heading_class}">Contribution</h5>
+ <span class="author-details__text">Data curation, Formal analysis</span></section>
+<section class="author-details__section"><h5 class="{heading_class}">Competing interests</h5>
+ <span class="author-details__text">No competing interests declared</span></section></div>"""
+    record = _page(_ELIFE_URL, _ELIFE.replace("HISTORY", "") + details)
+    assert _authors(record) == [
+        ("Matthew J Kourakis", ["Neuroscience Research Institute, University of California, Santa Barbara, United States"], None)
+    ]
+
+
+def test_embedded_affiliations_without_the_printed_lists_joints() -> None:
+    # OUP's citation_author_institution tags copy "..., Canada, and" from the printed list.
+    head = (
+        '<meta name="citation_title" content="Reading minds"><meta name="citation_author" content="Diana I. Tamir">'
+        '<meta name="citation_author_institution" content="Department of Psychology, Princeton University, NJ, USA,">'
+        '<meta name="citation_author" content="Andrew B. Bricker">'
+        '<meta name="citation_author_institution" content="Department of English, McGill University, Canada, and">'
+    )
+    record = _page("https://journals.example.org/article/1", "<h1>Reading minds</h1>", head)
+    assert _authors(record) == [
+        ("Diana I. Tamir", ["Department of Psychology, Princeton University, NJ, USA"], None),
+        ("Andrew B. Bricker", ["Department of English, McGill University, Canada"], None),
+    ]
+
+
 # --- MDPI --------------------------------------------------------------------------
 
 _MDPI_URL = "https://www.mdpi.com/2076-3425/15/3/264"

@@ -51,6 +51,7 @@ from spiders.pages.text import (
     parse_orcid,
     split_name,
     split_pages,
+    strip_list_joint,
 )
 
 logger = logging.getLogger(__name__)
@@ -205,9 +206,22 @@ ABSTRACT_CLASSES = " abstract"
 
 
 def _says_abstract(value: str) -> bool:
+    """A class attribute that names an abstract block: "abstract",
+    "article-abstract", "article_abstract", "hlFld-Abstract"; not a view's
+    widget instance ("widget-instance-ArticleMainView_Abstract",
+    Silverchair's boxes of the abstract page: header, citation, links)."""
     if "bstract" not in value:
         return False
-    return any(w == "abstract" or w.endswith(("-abstract", "_abstract")) for w in value.lower().split())
+    return any(
+        w.lower() == "abstract"
+        or w.lower().endswith(("-abstract", "_abstract")) and not _VIEW_INSTANCE.search(w)
+        for w in value.split()
+    )
+
+
+# "ArticleMainView_Abstract": a capitalized CamelCase name before "_Abstract"
+# (Atypon's field name "hlFld_Abstract" is no view's).
+_VIEW_INSTANCE = re.compile(r"(?:^|[_-])[A-Z][a-z]+[A-Z][A-Za-z]*_Abstract$")
 
 
 def _class_hits(key: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -944,7 +958,10 @@ class ArticlePage(WebPage[ArticleRecord]):
             if name == "citation_author":
                 authors.append(_author_from_name(value))
             elif authors and name == "citation_author_institution":
-                authors[-1].affiliations.append(value)
+                # Some sites copy the printed list's joints ("..., Canada, and").
+                value = clean(strip_list_joint(value))
+                if value:
+                    authors[-1].affiliations.append(value)
             elif authors and name == "citation_author_orcid":
                 authors[-1].orcid = parse_orcid(value)
         return authors
@@ -1175,7 +1192,9 @@ class ArticlePage(WebPage[ArticleRecord]):
                 continue
             sections = self._sections_of_markup(value) if _HAS_BLOCK_MARKUP.search(value) else []
             if not sections:
-                text = _strip_markup(value) or value
+                text = _undoubled(_strip_markup(value) or value)
+                if _cites(text, self.title):
+                    continue  # "Hochreiter S, ...; Long Short-Term Memory. Neural Comput 1997; 9 (8)..."
                 # Descriptions are often cut short ("... the expression of which is
                 # recalled. It...", "... responsible for seve"): a truncated
                 # abstract is a wrong value, so it is not taken.
@@ -1214,11 +1233,15 @@ class ArticlePage(WebPage[ArticleRecord]):
         for block in self._abstract_class_blocks():
             if block.tag not in _ABSTRACT_BLOCK_TAGS:
                 continue
+            if next(block.iterancestors("li"), None) is not None:
+                continue  # a list item's: a reference's or a recommended article's abstract
             sections = self.sections_of(block) or self._unparagraphed_sections(block)
             if sections and (sections[0].heading or "").lower() in _NOT_THE_ABSTRACT:
                 continue  # "Highlights", "Graphical abstract", "Author summary": beside the abstract
             if len(sections) == 1 and sections[0].heading is None:
                 sections = split_labelled_sections(sections[0].text)
+            if any(_cites(s.text, self.title) for s in sections):
+                continue  # a box around the article's header or citation (Silverchair's "..._Abstract" widgets)
             if sum(len(s.text) for s in sections) >= 80:
                 return sections
         return []
@@ -1473,6 +1496,27 @@ def render_abstract(sections: list[AbstractSection]) -> str | None:
 
 
 _SENTENCE_END = ('.', '!', '?', ')', ']', '"', "'", '\u201d', '\u2019', '\u00bb')
+
+
+_CITATION_PARTS = re.compile(r"\bdoi\b|\bVol\.\s*\d|\(\d{4}\)|\b\d{4}\s*;\s*\d|\bpp?\.\s*\d", re.IGNORECASE)
+
+
+def _cites(text: str, title: str | None) -> bool:
+    """Whether a description is the article's citation, not its abstract:
+    it holds the whole title and a citation's parts (a year in parentheses,
+    "Vol. 9", "1997; 9 (8)", "pp. 1", "doi:").  T&F and Silverchair sites
+    put the citation in their description tags."""
+    return bool(title) and len(title) >= 12 and title.casefold() in text.casefold() and bool(_CITATION_PARTS.search(text))
+
+
+def _undoubled(text: str) -> str:
+    """A text that is the same text twice ("X.  X.", a template's slip seen
+    in nature.com's dc.description), once."""
+    text = clean(text) or ""
+    half = len(text) // 2
+    if len(text) % 2 == 1 and text[half] == " " and text[:half] == text[half + 1:]:
+        return text[:half]
+    return text
 
 
 def is_truncated(text: str | None) -> bool:

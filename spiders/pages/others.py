@@ -912,8 +912,10 @@ class ElifeArticlePage(_PlatformPage):
         boxes = self.by_class("author-details")
         sections = [s for box in boxes for s in box.iterchildren("section")]
         names = self.by_class_in(boxes, "author-details__name", children=True)
-        # "Contribution", "Competing interests", ...: not affiliations.
-        headed = self.by_class_in(sections, "author-details__heading", children=True)
+        # "Contribution", "Competing interests", ...: not affiliations.  A
+        # section is headed by its heading's class or, the class renamed, its tag.
+        headed = set(self.by_class_in(sections, "author-details__heading", children=True))
+        headed.update(s for s in sections if any(c.tag in _SECTION_HEADINGS for c in s))
         texts = self.by_class_in(sections, "author-details__text")
         for box in boxes:
             name = self.text_of(names.get(box, [])[:1])
@@ -1718,6 +1720,7 @@ _MDPI_COUNT = xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' 
 _MDPI_JOURNAL_HOME = re.compile(r"(?:https?://(?:www\.)?mdpi\.com)?/journal/[\w-]+/?")
 _ELIFE_SECTION_HEADINGS = xpath("//*[contains(concat(' ', normalize-space(@class), ' '), ' article-section__header_text ')]")
 _VERSION_NOTE = re.compile(r"\s*\((?:version|v)\s*\d+\)\s*$", re.IGNORECASE)
+_SECTION_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _PLOS_NAME = xpath("./a[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]")
 _PLOS_AFFS = xpath(".//p[starts-with(@id, 'authAffiliations')]")
 _FIRST_HEADING = xpath("./*[self::h2 or self::h3][1]")
