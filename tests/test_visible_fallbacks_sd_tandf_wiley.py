@@ -144,3 +144,11 @@ def test_wiley_how_to_cite_gives_nothing_it_does_not_say(locator: str, doi: str)
     record = _wiley(locator=locator, doi=doi)
     assert record.status == "article"
     assert (record.first_page, record.last_page) == (None, None)
+
+
+@pytest.mark.parametrize("name", ["citation_abstract", "description"])
+def test_wiley_abstract_from_the_metadata_without_agus_paragraph_number(name: str) -> None:
+    # The page's abstract block sets "[1]" apart (span.paraNumber); the metadata keeps it.
+    text = "The interannual variability of atmospheric CO2 growth follows terrestrial mechanisms tied to ENSO."
+    meta = f'<meta name="citation_title" content="Terrestrial mechanisms"><meta name="{name}" content="[1] {text}">'
+    assert _wiley(meta=meta).abstract == text

@@ -350,7 +350,11 @@ class WileyArticlePage(ArticlePage):
             sections = self.sections_of(old)
             if sections:
                 return sections
-        return super().abstract_sections
+        # AGU's metadata keeps the paragraph numbers the page sets apart ("[1] The ...").
+        return [
+            AbstractSection(heading=s.heading, text=_PARAGRAPH_NUMBER.sub("", s.text) or s.text)
+            for s in super().abstract_sections
+        ]
 
     def _sections(self, block: Any) -> list[AbstractSection]:
         """`h3.article-section__sub-title` headings over paragraphs; the
@@ -599,6 +603,7 @@ _OLD_AUTHORS = xpath(".//ol[@id='authors']/li")
 _OLD_PUBLISHED = xpath(".//p[@id='publishedOnlineDate']")
 _INNER_HEADING = xpath(f".//*[{has_class('primary-heading')}]")
 _SECTION_TITLE = xpath("./h2[1]")
+_PARAGRAPH_NUMBER = re.compile(r"^\[\d{1,3}\]\s+")
 _ABSTRACT_PARTS = xpath("descendant::*[self::h2 or self::h3 or self::h4 or self::p]")
 _LINKED_DOI = re.compile(r"(?:(?:abs|full|pdf|epdf|pdfdirect|book)/)?(10\.\d{4,9}/\S+)")
 

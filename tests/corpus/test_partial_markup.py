@@ -33,9 +33,6 @@ FIELDS = (
 )
 # (page, removed class, field): what the page's other sources say instead.
 OTHERWISE = {
-    # AGU's description tag numbers the abstract's paragraph: "[1] The interannual...".
-    ("wiley-wiley-agu-2004GB002273-2026", "article-section__abstract", "abstract"),
-    ("wiley-wiley-agu-2004GB002273-2026", "article-section__abstract", "abstract_sections"),
     # The metadata's citation_author_institution: a third affiliation of the
     # first author (the address for correspondence); Springer's 2019 tags
     # name the university only ("University of Toronto").
