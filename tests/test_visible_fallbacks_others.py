@@ -303,3 +303,20 @@ def test_mdpi_embedded_journal_wins() -> None:
     head = '<meta name="citation_journal_title" content="Brain Sciences (Embedded)">'
     record = _page(_MDPI_URL, _MDPI.replace("JOURNAL_HREF", "/journal/brainsci"), head)
     assert record.journal == "Brain Sciences (Embedded)"
+
+
+@pytest.mark.parametrize(
+    ("creators", "names"),
+    [
+        # ACM's dc.creator runs family and given name together: not split by guess.
+        (["AbdelazizIbrahim", "MansourEssam"], []),
+        (["Abdelaziz, Ibrahim", "Mansour, Essam"], ["Ibrahim Abdelaziz", "Essam Mansour"]),
+        (["Yann LeCun", "Ruth McDonald"], ["Yann LeCun", "Ruth McDonald"]),
+    ],
+)
+def test_embedded_creators_run_together_are_not_names(creators: list[str], names: list[str]) -> None:
+    head = '<meta name="citation_title" content="Data lakes">' + "".join(
+        f'<meta name="dc.creator" content="{c}">' for c in creators
+    )
+    record = _page("https://journals.example.org/article/2", "<h1>Data lakes</h1>", head)
+    assert [a.name for a in record.authors] == names

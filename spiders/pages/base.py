@@ -106,6 +106,8 @@ _DCMI_TYPES = frozenset(
     # HAL's DC.type "journal": what the article appeared in, not a kind of article.
     + ["journal"]
 )
+# One word with a capital inside it after a small letter: two names run together.
+_RUN_TOGETHER = re.compile(r"\S*[a-z][A-Z]\S*")
 _HIGHWIRE_AUTHOR = frozenset(("citation_author", "citation_author_institution", "citation_author_orcid"))
 # citation_keyword (singular) is written by Silverchair sites (JAMA Network) and some OJS themes.
 _KEYWORDS = ("citation_keywords", "citation_keyword", "dc.subject", "keywords")
@@ -943,6 +945,9 @@ class ArticlePage(WebPage[ArticleRecord]):
             or self.meta.get("dc.contributor")
             or [n for v in self.meta.get("citation_authors", []) for n in clean_list(v.split(";"))]
         )
+        # ACM's template writes "AbdelazizIbrahim" for "Abdelaziz, Ibrahim": a
+        # name run together cannot be split without guessing, so it is not taken.
+        creators = [n for n in creators if not _RUN_TOGETHER.fullmatch(n)]
         if creators:
             return [_author_from_name(n) for n in creators]
         return self._jsonld_authors()
