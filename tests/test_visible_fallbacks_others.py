@@ -320,3 +320,33 @@ def test_embedded_creators_run_together_are_not_names(creators: list[str], names
     )
     record = _page("https://journals.example.org/article/2", "<h1>Data lakes</h1>", head)
     assert [a.name for a in record.authors] == names
+
+
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        # Atypon's dc.Title and dc.Title.Subtitle make the title the page prints.
+        ('<meta name="dc.Title" content="Lusail"><meta name="dc.Title.Subtitle" content="a system for querying linked data">',
+         "Lusail: a system for querying linked data"),
+        ('<meta name="dc.Title" content="Lusail: a system for querying linked data">'
+         '<meta name="dc.Title.Subtitle" content="a system for querying linked data">',
+         "Lusail: a system for querying linked data"),
+        # og:title ends with the site's or the journal's name.
+        ('<meta property="og:title" content="Who should I trust? | Proceedings of CHI 2023">'
+         '<meta name="citation_conference_title" content="Proceedings of CHI 2023">', "Who should I trust?"),
+        ('<meta property="og:title" content="Who should I trust? | Example Press">'
+         '<meta property="og:site_name" content="Example Press">', "Who should I trust?"),
+    ],
+)
+def test_embedded_title_as_the_page_prints_it(head: str, title: str) -> None:
+    head += '<meta name="citation_doi" content="10.5555/x.3">'
+    assert _page("https://journals.example.org/article/3", "<p>x</p>", head).title == title
+
+
+def test_elife_description_is_never_the_abstract() -> None:
+    # eLife's description is the one-line impact statement: not its abstract, even without the page's own block.
+    head = (
+        '<meta name="dc.title" content="Larval swimming in Ciona"><meta name="description" content="The ascidian'
+        ' Ciona integrates visual information from two photoreceptor types to evoke larval swimming.">'
+    )
+    assert _page(_ELIFE_URL, "<p>x</p>", head).abstract is None

@@ -923,11 +923,16 @@ class ArticlePage(WebPage[ArticleRecord]):
     @article_field()
     def title(self) -> str | None:
         value = self.first_meta(_TITLE)
+        subtitle = self.first_meta(("dc.title.subtitle",))
+        if value and subtitle and self.first_meta(("dc.title",)) == value and subtitle.casefold() not in value.casefold():
+            # Atypon's dc.Title + dc.Title.Subtitle: "Lusail" + "a system for querying linked data at scale".
+            value = f"{value.rstrip(':')}: {subtitle}"
         if value and not self.first_meta(_TITLE[:3]):
-            # og:title / twitter:title often end with the site: "Title | JSTOR".
-            site = self.first_meta(("og:site_name",))
-            if site and value.endswith(f" | {site}"):
-                value = value[: -len(site) - 3].strip() or value
+            # og:title / twitter:title often end with the site or the journal:
+            # "Title | JSTOR", "Title | Proceedings of the 2023 CHI Conference...".
+            for site in (self.first_meta(("og:site_name",)), self.first_meta(_JOURNAL)):
+                if site and value.endswith(f" | {site}"):
+                    value = value[: -len(site) - 3].strip() or value
         if not value:
             value = clean(str(self.scholarly.get("headline") or self.scholarly.get("name") or "")) or None
         if not value:

@@ -978,10 +978,10 @@ class ElifeArticlePage(_PlatformPage):
     @article_field(empty=[])
     def abstract_sections(self) -> list[AbstractSection]:
         block = self.by_id("abstract")
-        if block is None:
-            return super().abstract_sections
         # The description meta is eLife's one-line impact statement, not the
-        # abstract: an empty abstract section stays empty.
+        # abstract: never read as one, and an empty abstract section stays empty.
+        if block is None:
+            return self._meta_abstract_sections() or self._html_abstract_sections()
         return _flat_split(self.sections_of(block))
 
     @article_field(empty=[])
