@@ -16,8 +16,9 @@ import copy
 import pytest
 from lxml import etree
 
+from tests.corpus.compare import part_of
 from tests.corpus.test_corpus import CASES, PAGES_DIR
-from tests.corpus.test_partial_markup import FIELDS, _part_of
+from tests.corpus.test_partial_markup import FIELDS
 
 pytestmark = pytest.mark.corpus
 
@@ -60,6 +61,6 @@ def test_metadata_alone(case):
         f"{key} = {record[key]!r}"
         for key in FIELDS
         if key in case["expected"] and (case["id"], key) not in OTHERWISE
-        and not _part_of(record[key], case["expected"][key], key)
+        and not part_of(record[key], case["expected"][key], key)
     ]
     assert not wrong, "\n".join(wrong)
