@@ -735,6 +735,14 @@ class ArticlePage(WebPage[ArticleRecord]):
         return address
 
     @cached_property
+    def _canonical_href(self) -> str | None:
+        """The href of the page's `<link rel="canonical">`, as written."""
+        return next(
+            (link.get("href") for link in self._tagged["link"] if (link.get("rel") or "").lower() == "canonical"),
+            None,
+        )
+
+    @cached_property
     def page_address(self) -> str:
         """The page's own address: the fetched URL, or the address the page
         states (canonical link, og:url, Highwire's abstract or full-text
@@ -742,12 +750,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         ("https://dx.doi.org/10.1162/...") and no redirect was recorded."""
         url = str(self.response.url)
         if _is_doi_resolver(url):
-            canonical = next(
-                (link.get("href") for link in self._tagged["link"] if (link.get("rel") or "").lower() == "canonical"),
-                None,
-            )
             own = ("og:url", "citation_abstract_html_url", "citation_fulltext_html_url")
-            for candidate in (canonical, *(self.first_meta((name,)) for name in own)):
+            for candidate in (self._canonical_href, *(self.first_meta((name,)) for name in own)):
                 candidate = (candidate or "").strip()
                 if candidate.startswith("http") and "TOKEN" not in candidate and "doi.org/" not in candidate:
                     return candidate
@@ -869,11 +873,7 @@ class ArticlePage(WebPage[ArticleRecord]):
 
     @article_field(empty="", gate=False)
     def url(self) -> str:
-        canonical = next(
-            (link.get("href") for link in self._tagged["link"] if (link.get("rel") or "").lower() == "canonical"),
-            None,
-        )
-        for candidate in (canonical, self.first_meta(("og:url",))):
+        for candidate in (self._canonical_href, self.first_meta(("og:url",))):
             if candidate and "TOKEN" not in candidate and candidate.startswith(("http", "/")):
                 absolute = self.absolute(candidate)
                 if absolute:
@@ -1618,9 +1618,8 @@ def names_a_page(href: str | None) -> bool:
     """Whether a link's href leads to another page: not empty, not a script,
     an anchor on this page, or an e-mail address.  Whether or not `absolute`
     can resolve it (see `ArticlePage.base_url`)."""
-    if not href:
-        return False
-    return not href.strip().startswith(("javascript:", "#", "mailto:")) and not href.isspace()
+    href = (href or "").strip()
+    return bool(href) and not href.startswith(("javascript:", "#", "mailto:"))
 
 
 def _is_doi_resolver(url: str) -> bool:
