@@ -10,6 +10,7 @@ pages in tests/corpus/test_address.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,25 @@ def test_a_relative_base_at_a_doi_resolver_stays_unknown() -> None:
     assert page.absolute("article/2") is None
     absolute_base = page_for(make_response("https://doi.org/10.5555/x.1", BASED % b'<base href="https://pubs.example.org/">'))
     assert absolute_base.absolute("article/2") == "https://pubs.example.org/article/2"
+
+
+# The tags in which a page states its own address (`ArticlePage.page_address`).
+_STATED_ADDRESS = re.compile(
+    rb"""<link[^>]*rel=["']?canonical[^>]*>|<meta[^>]*(?:og:url|citation_abstract_html_url|citation_fulltext_html_url)[^>]*>""",
+    re.IGNORECASE,
+)
+WITH_RELATED = [
+    c for c in CASES if json.loads((c / "output.json").read_text(encoding="utf-8")).get("related") and c.name not in HOST_ONLY
+]
+
+
+@pytest.mark.parametrize("case", WITH_RELATED, ids=[c.name for c in WITH_RELATED])
+def test_related_links_at_a_doi_resolver_without_a_stated_address(case: Path) -> None:
+    # Its relative links cannot be resolved: each item stays, with its DOI, and a null URL.
+    url, body, headers, status = _read(case)
+    home = extract(url, body, headers, status).to_dict()
+    there = extract(f"https://doi.org/{home['doi']}", _STATED_ADDRESS.sub(b"", body), headers, status).to_dict()
+    assert [{k: v for k, v in r.items() if k != "url"} for r in there["related"]] == [
+        {k: v for k, v in r.items() if k != "url"} for r in home["related"]
+    ]
+    assert all(t["url"] in (h["url"], None) for t, h in zip(there["related"], home["related"]))

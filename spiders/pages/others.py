@@ -427,11 +427,11 @@ class JstorArticlePage(_CitedByCounted):
                 link = next((e for e in li.iter() if isinstance(e.tag, str) and e.get("href")), None)
                 if link is None:
                     continue
-                title = self.text_of(link)
-                url = without_tracking(self.absolute(link.get("href")))
-                if not title or not url:
+                title, href = self.text_of(link), link.get("href")
+                if not title or not names_a_page(href):
                     continue
-                path = urlsplit(url).path
+                url = without_tracking(self.absolute(href))
+                path = urlsplit(href.strip()).path
                 doi = parse_doi(path[len("/stable/"):]) if path.startswith("/stable/10.") else None
                 links.append(RelatedLink(list="cited_by", rank=len(links) + 1, title=title, url=url, doi=doi))
         return links

@@ -431,8 +431,8 @@ class ScienceDirectArticlePage(ArticlePage):
                 title = self.text_of(anchors[0])
                 if not title:
                     continue
-                url = self.absolute(anchors[0].get("href"))
-                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_doi_of_link(url)))
+                href = anchors[0].get("href")
+                links.append(RelatedLink(list=name, rank=rank, title=title, url=self.absolute(href), doi=_doi_of_link(href)))
         return links
 
     def _loaded_later(self, name: str) -> bool:

@@ -36,6 +36,7 @@ from spiders.pages.base import (
     cached_property,
     class_words,
     is_abstract_heading,
+    names_a_page,
     read_once,
     split_labelled_sections,
     without_tracking,
@@ -424,12 +425,12 @@ class SilverchairArticlePage(ArticlePage):
         for name, box in self._related_boxes:
             rank = 0
             for item in self._related_items.get(box, []):
-                title = self.text_of(item)
-                url = without_tracking(self.absolute(item.get("href")))
-                if not title or not url:
+                title, href = self.text_of(item), item.get("href")
+                if not title or not names_a_page(href):
                     continue
                 rank += 1
-                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_doi_in_path(url)))
+                url = without_tracking(self.absolute(href))
+                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_doi_in_path(href)))
         return links
 
     @article_field(empty={})

@@ -973,7 +973,7 @@ class SpringerNatureArticlePage(ArticlePage):
                 url = without_tracking(self.absolute(a.get("href")))
                 if url and "TOKEN" in url:
                     url = None  # a sanitized copy's placeholder, not the link
-                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_related_doi(a, url)))
+                links.append(RelatedLink(list=name, rank=rank, title=title, url=url, doi=_related_doi(a, url or a.get("href"))))
         return links
 
     @article_field(empty={})

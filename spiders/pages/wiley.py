@@ -509,8 +509,8 @@ class WileyArticlePage(ArticlePage):
                 text = self.text_of(title)
                 if anchor is None or not text:
                     continue
-                url = self.absolute(anchor.get("href"))
-                links.append(RelatedLink(list="recommended", rank=rank, title=text, url=url, doi=_doi_of_link(url)))
+                href = anchor.get("href")
+                links.append(RelatedLink(list="recommended", rank=rank, title=text, url=self.absolute(href), doi=_doi_of_link(href)))
         return links
 
     def _cited_by(self) -> list[RelatedLink]:
@@ -539,7 +539,7 @@ class WileyArticlePage(ArticlePage):
                 href = next((a.get("href") for a in entry.iter("a") if a.get("href")), None)
             url = href if href and href.startswith(("https://", "http://")) else self.absolute(href)
             doi = parse_doi(doi_text) if doi_text else None
-            links.append(RelatedLink(list="cited_by", rank=rank, title=title, url=url, doi=doi or _doi_of_link(url)))
+            links.append(RelatedLink(list="cited_by", rank=rank, title=title, url=url, doi=doi or _doi_of_link(href)))
         return links
 
     @article_field(empty=[])
