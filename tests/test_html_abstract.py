@@ -115,13 +115,6 @@ def test_blocks_about_something_else_are_not_the_abstract(boxes: str) -> None:
     assert extract("https://journals.example.org/doi/10.5555/abc", body).abstract is None
 
 
-def _with_description(description: str, title: str = "A study of measurement") -> bytes:
-    return (
-        f'<html><head><meta name="citation_title" content="{title}">'
-        f'<meta name="description" content="{description}"></head><body><h1>{title}</h1></body></html>'
-    ).encode()
-
-
 @pytest.mark.parametrize(
     "citation",
     [
@@ -130,15 +123,15 @@ def _with_description(description: str, title: str = "A study of measurement") -
     ],
 )
 def test_a_description_that_is_the_citation_is_not_the_abstract(citation: str) -> None:
-    assert extract("https://journals.example.org/doi/10.5555/abc", _with_description(citation)).abstract is None
+    assert extract("https://journals.example.org/doi/10.5555/abc", described(citation, "A study of measurement")).abstract is None
 
 
 def test_a_description_naming_the_title_without_a_citation_is_the_abstract() -> None:
     text = "We revisit a study of measurement and find that the thing measured twice is the same."
-    assert extract("https://journals.example.org/doi/10.5555/abc", _with_description(text)).abstract == text
+    assert extract("https://journals.example.org/doi/10.5555/abc", described(text, "A study of measurement")).abstract == text
 
 
 def test_a_description_written_twice_is_read_once() -> None:
     text = "Measurements of a thing, repeated, agree within their errors."
-    body = _with_description(f"{text}  {text}", title="Measurements of a thing")
+    body = described(f"{text}  {text}", "Measurements of a thing")
     assert extract("https://journals.example.org/doi/10.5555/abc", body).abstract == text
