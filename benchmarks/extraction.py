@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from spiders.pages import extract  # noqa: E402
+from spiders.pages import base  # noqa: E402
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -96,6 +97,8 @@ def main() -> int:
     urls = page_urls(pages)
     per_platform: dict[str, list[tuple[float, float, float, float, float]]] = defaultdict(list)
     gc.disable()  # collector pauses would land on random pages
+    walk = "compiled (spiders/pages/_walk.pyx)" if base.index_subtrees else "in Python: the package was built without a C compiler"
+    print(f"class index walk: {walk}")
     print(f"{'page':58} {'KB':>5} {'parse ms':>9} {'extract ms':>10} {'ratio':>6} {'spread':>6} {'best':>5}")
     for path in files:
         rel = path.relative_to(pages).as_posix()

@@ -39,6 +39,10 @@ from spiders.items import (
     Offer,
     RelatedLink,
 )
+try:  # the class index's walk, compiled when the package was built (setup.py)
+    from spiders.pages._walk import index_subtrees
+except ImportError:  # built without a C compiler: the same walk, in Python
+    index_subtrees = None
 from spiders.pages import classify as classify_mod
 from spiders.pages.text import (
     clean,
@@ -234,21 +238,34 @@ def _class_hits(key: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 
 def index_classes(
-    index: dict[str, list[Any]], elements: Iterable[Any], key: tuple[str, ...], read: Callable[[str], tuple[str, ...]]
+    index: dict[str, list[Any]], roots: Iterable[Any], key: tuple[str, ...], read: Callable[[str], tuple[str, ...]]
 ) -> dict[str, list[Any]]:
     """`index` (marker -> its elements, in page order) filled from the class
-    attributes of `elements`.  Splitting every class attribute cost about as
-    much as the walk (3,600 attributes on an ACM page), and a site's
-    templates repeat the same class strings on every page: `read` (the
-    markers a value holds) runs once per distinct value, and its answers are
-    kept across pages under `key` (the page class's markers, and how it
-    matches them).
+    attributes of every element under `roots` (each root included, in
+    order; `document_tops` for the whole page).  Splitting every class
+    attribute cost about as much as the walk (3,600 attributes on an ACM
+    page), and a site's templates repeat the same class strings on every
+    page: `read` (the markers a value holds) runs once per distinct value,
+    and its answers are kept across pages under `key` (the page class's
+    markers, and how it matches them).
 
-    Why `element.get("class")` on every element: an XPath `//@class` returns
-    "smart" strings, each of which builds a proxy of its element; proxies of
-    every element plus `get` cost 15-40 % less (MIT Press: 266 against 335 µs;
-    eLife: 405 against 465 µs), and plain-string XPath loses the elements."""
+    The walk is compiled (`spiders/pages/_walk.pyx`) where the package was
+    built with it, and the same walk in Python otherwise."""
     hits_of = _class_hits(key)
+    if index_subtrees is not None:
+        return index_subtrees(roots, index, hits_of, read)
+    return _index_in_python(index, (e for root in roots for e in root.iter(etree.Element)), hits_of, read)
+
+
+def _index_in_python(
+    index: dict[str, list[Any]], elements: Iterable[Any], hits_of: dict[str, tuple[str, ...]],
+    read: Callable[[str], tuple[str, ...]],
+) -> dict[str, list[Any]]:
+    """Why `element.get("class")` on every element: an XPath `//@class`
+    returns "smart" strings, each of which builds a proxy of its element;
+    proxies of every element plus `get` cost 15-40 % less (MIT Press: 266
+    against 335 µs; eLife: 405 against 465 µs), and plain-string XPath loses
+    the elements."""
     for element in elements:
         value = element.get(b"class")  # bytes: a str key is encoded again on every call (15 % of `get`)
         if value is None:
@@ -266,18 +283,22 @@ def index_classes(
     return index
 
 
-def document_elements(root: Any, *tags: str) -> Iterable[Any]:
-    """Every element of the document (of these tags) in page order: what
-    `//*` (`//tag`) selects, without XPath's cost per node for a predicate.
-    Broken pages can have a second <html> after the root element, so every
-    top-level node is walked."""
-    tags = tags or (etree.Element,)
+def document_tops(root: Any) -> list[Any]:
+    """The document's top-level nodes, `root` among them: broken pages can
+    have a second <html> after the root element."""
     first = root
     while first.getprevious() is not None:
         first = first.getprevious()
-    if first is root and root.getnext() is None:
+    return [first, *first.itersiblings()]
+
+
+def document_elements(root: Any, *tags: str) -> Iterable[Any]:
+    """Every element of the document (of these tags) in page order: what
+    `//*` (`//tag`) selects, without XPath's cost per node for a predicate."""
+    tags = tags or (etree.Element,)
+    if root.getprevious() is None and root.getnext() is None:
         return root.iter(*tags)
-    return itertools.chain.from_iterable(top.iter(*tags) for top in (first, *first.itersiblings()))
+    return itertools.chain.from_iterable(top.iter(*tags) for top in document_tops(root))
 
 
 @functools.lru_cache(maxsize=512)
@@ -502,7 +523,7 @@ class ArticlePage(WebPage[ArticleRecord]):
 
         # One walk; predicates on `//*` cost several times more in libxml2,
         # and so would one query per class name.
-        return index_classes({ABSTRACT_CLASSES: []}, document_elements(self.sel.root), self.class_markers, read)
+        return index_classes({ABSTRACT_CLASSES: []}, document_tops(self.sel.root), self.class_markers, read)
 
     def by_class(self, name: str) -> list[Any]:
         """lxml elements whose class attribute holds the word `name`, in page order."""

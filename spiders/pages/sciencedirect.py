@@ -26,8 +26,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from lxml import etree
-
 from spiders.items import AbstractSection, Author, Metrics, Offer, RelatedLink
 from spiders.pages.base import (
     ABSTRACT_TITLES,
@@ -36,7 +34,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    document_elements,
+    document_tops,
     has_class,
     index_classes,
     marker_set,
@@ -83,9 +81,8 @@ class ScienceDirectArticlePage(ArticlePage):
         whole-document index."""
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
         roots = self._index_roots()
-        elements = document_elements(self.sel.root) if roots is None else (e for r in roots for e in r.iter(etree.Element))
         markers = marker_set(type(self))
-        return index_classes(index, elements, ("(words)", *self.class_markers),
+        return index_classes(index, document_tops(self.sel.root) if roots is None else roots, ("(words)", *self.class_markers),
                              lambda value: tuple(t for t in value.split() if t in markers))
 
     def _index_roots(self) -> list[Any] | None:

@@ -44,7 +44,7 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
-    document_elements,
+    document_tops,
     doi_link_in,
     index_classes,
     marker_set,
@@ -129,7 +129,7 @@ class SpringerNatureArticlePage(ArticlePage):
         """`by_class` by class *suffix*: `c-article-title`, `app-article-title`
         and the sanitized `TOKEN-article-title` are all "article-title"."""
         index: dict[str, list[Any]] = {m: [] for m in self.class_markers}
-        return index_classes(index, document_elements(self.sel.root), ("(suffixes)", *self.class_markers), self._markers_of)
+        return index_classes(index, document_tops(self.sel.root), ("(suffixes)", *self.class_markers), self._markers_of)
 
     def _markers_of(self, value: str) -> tuple[str, ...]:
         """The class markers a class attribute holds, each once, by whole word

@@ -1,0 +1,81 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The class index's walk (`spiders.pages.base.index_classes`), compiled.
+
+Why compiled: walking every element from Python builds an lxml proxy object
+per element only to read its class attribute and drop it again, about 270 ns
+an element, a fifth of the extraction of a small page.  Here the walk reads
+libxml2's tree directly (lxml's public C API, the way lxml's documentation
+offers for this) and builds a proxy only for the elements the index keeps:
+4-5 times faster, and the same elements, in the same order, as the Python
+walk (tests/test_class_walk.py compares both on every page it has).
+
+Only struct fields of libxml2's public tree are read, no libxml2 function is
+called: lxml links libxml2 into itself, so there is nothing to link against.
+"""
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.string cimport strcmp, strlen
+
+from lxml.includes cimport tree
+from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
+
+import_lxml__etree()
+
+
+cdef inline tree.xmlAttr* _class_attribute(tree.xmlNode* node) noexcept:
+    """The element's `class` attribute in no namespace: what `get("class")` reads."""
+    cdef tree.xmlAttr* attribute = node.properties
+    while attribute is not NULL:
+        if attribute.ns is NULL and strcmp(<const char*>attribute.name, b"class") == 0:
+            return attribute
+        attribute = attribute.next
+    return NULL
+
+
+def index_subtrees(roots, dict index, dict hits_of, read):
+    """`index` (marker -> its elements, in page order) filled from the class
+    attributes of every element in the subtrees of `roots` (each root
+    included), in order.  `hits_of` caches `read(value)`, the markers a
+    class attribute's value holds."""
+    cdef _Element root
+    cdef tree.xmlNode* start
+    cdef tree.xmlNode* node
+    cdef tree.xmlAttr* attribute
+    cdef tree.xmlNode* text
+    cdef const char* raw
+    for root in roots:
+        start = root._c_node
+        node = start
+        while node is not NULL:
+            if node.type == tree.XML_ELEMENT_NODE:
+                attribute = _class_attribute(node) if node.properties is not NULL else NULL
+                if attribute is not NULL:
+                    text = attribute.children
+                    if text is NULL:
+                        value = ""  # <div class> or class="": lxml reads ""
+                    elif text.next is NULL and text.type == tree.XML_TEXT_NODE and text.content is not NULL:
+                        raw = <const char*>text.content
+                        value = PyUnicode_DecodeUTF8(raw, strlen(raw), NULL)
+                    else:  # a value of several nodes (entity references): lxml joins them
+                        value = elementFactory(root._doc, node).get("class")
+                    hits = hits_of.get(value)
+                    if hits is None:
+                        hits = hits_of[value] = read(value)
+                    if hits:
+                        element = elementFactory(root._doc, node)
+                        for name in hits:
+                            found = index.get(name)
+                            if found is None:
+                                index[name] = [element]
+                            else:
+                                found.append(element)
+                if node.children is not NULL:
+                    node = node.children
+                    continue
+            # The next node in document order, without leaving the subtree.
+            while node is not start and node.next is NULL:
+                node = node.parent
+            if node is start:
+                break
+            node = node.next
+    return index

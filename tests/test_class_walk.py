@@ -1,0 +1,162 @@
+"""The compiled class-index walk (spiders/pages/_walk.pyx) finds what the
+Python walk finds: the same elements, in the same order, under the same
+markers, on every fixture page, on every real page (tests/corpus), and on
+small pages written for the cases where the two read the tree differently
+(entities in a value, an empty or valueless class, a second <html>, a page
+in another encoding, ScienceDirect's index over parts of the page)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import spiders.pages.base as base
+from spiders.pages import make_response, page_for
+from spiders.pages.base import _index_in_python, document_tops
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "inputs").is_dir())
+
+compiled = pytest.mark.skipif(base.index_subtrees is None, reason="test_compiled_walk_is_built says why")
+
+
+def test_compiled_walk_is_built():
+    """`pip install -e .` builds the walk (setup.py); the package still works
+    without it, 4-5 times slower on that step, so a failed build would go
+    unnoticed but for this test."""
+    assert base.index_subtrees is not None, (
+        "spiders/pages/_walk.pyx was not compiled: install a C compiler and the Python headers, "
+        "then `pip install -e .` again"
+    )
+
+
+def _paths(index: dict[str, list[Any]]) -> dict[str, list[str]]:
+    """The index by each element's path in its tree: two parses of one page compare."""
+    return {name: [e.getroottree().getpath(e) for e in elements] for name, elements in index.items()}
+
+
+def _both_indexes(url: str, body: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
+    page = page_for(make_response(url, body))
+    if page.sel.root is None:
+        return {}, {}
+    fast = _paths(page._class_index)
+    with monkeypatch.context() as patch:
+        patch.setattr(base, "index_subtrees", None)
+        slow_page = page_for(make_response(url, body))
+        slow = _paths(slow_page._class_index)
+    return fast, slow
+
+
+@compiled
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture_pages(case: Path, monkeypatch: pytest.MonkeyPatch):
+    info = json.loads((case / "inputs" / "HttpResponse-info.json").read_text(encoding="utf-8"))
+    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
+    fast, slow = _both_indexes(info["url"], body, monkeypatch)
+    assert fast == slow
+
+
+def _corpus_cases() -> list[Any]:
+    try:
+        from tests.corpus.test_corpus import CASES as REAL
+    except pytest.skip.Exception:  # no ../shared/pages here
+        return []
+    return [pytest.param(c, id=c["id"], marks=pytest.mark.corpus) for c in REAL]
+
+
+@compiled
+@pytest.mark.parametrize("case", _corpus_cases())
+def test_real_pages(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch):
+    fast, slow = _both_indexes(case["url"], case["page"].read_bytes(), monkeypatch)
+    assert fast == slow
+    assert sum(map(len, fast.values())) > 0 or case["expected"].get("status") != "article"
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+def _walk_both(html: bytes, encoding: str = "utf-8", roots=None) -> tuple[dict, dict]:
+    root = base._parse_html(html, encoding)
+    tops = document_tops(root) if roots is None else roots(root)
+    fast = base.index_subtrees(tops, {}, {}, _words)
+    slow = _index_in_python({}, (e for top in tops for e in top.iter(base.etree.Element)), {}, _words)
+    return fast, slow
+
+
+def _same(fast: dict, slow: dict) -> None:
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        assert len(fast[name]) == len(slow[name])
+        assert all(a is b for a, b in zip(fast[name], slow[name])), name  # one proxy per node
+
+
+@compiled
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        pytest.param(b'<div class="price&amp;tax box"><span class="box">x</span></div>',
+                     {"price&tax": 1, "box": 2}, id="entity"),
+        pytest.param(b'<div class="">a</div><p class>b</p><i class="  ">c</i>', {}, id="empty-and-valueless"),
+        pytest.param(b'<DIV CLASS="Loud">a</DIV>', {"Loud": 1}, id="upper-case-markup"),
+        pytest.param(b'<p class="a">1</p><!-- c --><p class="a b">2<br class="b"></p>', {"a": 2, "b": 2},
+                     id="comments-and-void"),
+        pytest.param(b'<html><body><p class="a">1</p></body></html><html><body><p class="a">2</p></body></html>',
+                     {"a": 2}, id="second-html"),
+        pytest.param(b'<!DOCTYPE html><!-- top --><html><body><svg class="icon"><use class="u"/></svg></body></html>',
+                     {"icon": 1, "u": 1}, id="doctype-svg"),
+        pytest.param('<p class="prix-été z">a</p>'.encode(), {"prix-été": 1, "z": 1}, id="non-ascii-value"),
+    ],
+)
+def test_small_pages(html: bytes, expected: dict[str, int]):
+    fast, slow = _walk_both(html)
+    _same(fast, slow)
+    assert {k: len(v) for k, v in fast.items()} == expected
+
+
+@compiled
+def test_another_encoding():
+    """libxml2 keeps the tree in UTF-8 whatever the page's encoding."""
+    html = '<meta charset="shift_jis"><p class="価格 box">¥1,000</p>'.encode("shift_jis")
+    fast, slow = _walk_both(html, encoding="shift_jis")
+    _same(fast, slow)
+    assert list(fast) == ["価格", "box"]
+
+
+@compiled
+def test_parts_of_a_page():
+    """Subtrees walked in the order given, each root included, nothing outside them."""
+    html = b'<div class="a"><p class="a">1</p></div><div class="b"><p class="a">2</p></div><p class="a">3</p>'
+
+    def roots(root):
+        body = root.find("body")
+        return [body[1], body[0]]  # the second div first
+
+    fast, slow = _walk_both(html, roots=roots)
+    _same(fast, slow)
+    assert [(e.tag, e.text) for e in fast["a"]] == [("p", "2"), ("div", None), ("p", "1")]
+    assert [e.tag for e in fast["b"]] == ["div"]
+
+
+@compiled
+def test_a_last_child_as_root():
+    """The walk stops at the end of the root's subtree, also where the root
+    is the last child of its parent."""
+    html = b'<div><section class="a"><p class="a">1</p></section></div><p class="a">2</p>'
+    fast, slow = _walk_both(html, roots=lambda root: [root.find("body/div/section")])
+    _same(fast, slow)
+    assert [e.tag for e in fast["a"]] == ["section", "p"]
+
+
+@compiled
+def test_a_namespaced_class_is_not_the_class():
+    """`get("class")` reads the attribute in no namespace: so does the walk
+    (an XML tree; HTML's parser gives attributes no namespace)."""
+    root = base.etree.fromstring(b'<r xmlns:x="urn:x"><p x:class="a" class="b"/><p x:class="c"/></r>')
+    fast = base.index_subtrees([root], {}, {}, _words)
+    slow = _index_in_python({}, root.iter(base.etree.Element), {}, _words)
+    _same(fast, slow)
+    assert list(fast) == ["b"]
