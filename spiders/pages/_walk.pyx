@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""The class index's walk (`spiders.pages.base.index_classes`), compiled.
+"""The class index's walk (`spiders.pages.base.index_classes`), compiled; also
+the index of RDFa `property` attributes (`AtyponArticlePage._property_index`).
 
 Why compiled: walking every element from Python builds an lxml proxy object
 per element only to read its class attribute and drop it again, about 270 ns
@@ -22,21 +23,22 @@ from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__et
 import_lxml__etree()
 
 
-cdef inline tree.xmlAttr* _class_attribute(tree.xmlNode* node) noexcept:
-    """The element's `class` attribute in no namespace: what `get("class")` reads."""
+cdef inline tree.xmlAttr* _attribute(tree.xmlNode* node, const char* name) noexcept:
+    """The element's attribute `name` in no namespace: what `get(name)` reads."""
     cdef tree.xmlAttr* attribute = node.properties
     while attribute is not NULL:
-        if attribute.ns is NULL and strcmp(<const char*>attribute.name, b"class") == 0:
+        if attribute.ns is NULL and strcmp(<const char*>attribute.name, name) == 0:
             return attribute
         attribute = attribute.next
     return NULL
 
 
-def index_subtrees(roots, dict index, dict hits_of, read):
+def index_subtrees(roots, dict index, dict hits_of, read, bytes attribute_name=b"class"):
     """`index` (marker -> its elements, in page order) filled from the class
-    attributes of every element in the subtrees of `roots` (each root
-    included), in order.  `hits_of` caches `read(value)`, the markers a
-    class attribute's value holds."""
+    attributes (or another `attribute_name`'s) of every element in the subtrees
+    of `roots` (each root included), in order.  `hits_of` caches
+    `read(value)`, the markers a value holds."""
+    cdef const char* name = attribute_name
     cdef _Element root
     cdef tree.xmlNode* start
     cdef tree.xmlNode* node
@@ -48,7 +50,7 @@ def index_subtrees(roots, dict index, dict hits_of, read):
         node = start
         while node is not NULL:
             if node.type == tree.XML_ELEMENT_NODE:
-                attribute = _class_attribute(node) if node.properties is not NULL else NULL
+                attribute = _attribute(node, name) if node.properties is not NULL else NULL
                 if attribute is not NULL:
                     text = attribute.children
                     if text is NULL:
@@ -57,16 +59,16 @@ def index_subtrees(roots, dict index, dict hits_of, read):
                         raw = <const char*>text.content
                         value = PyUnicode_DecodeUTF8(raw, strlen(raw), NULL)
                     else:  # a value of several nodes (entity references): lxml joins them
-                        value = elementFactory(root._doc, node).get("class")
+                        value = elementFactory(root._doc, node).get(attribute_name)
                     hits = hits_of.get(value)
                     if hits is None:
                         hits = hits_of[value] = read(value)
                     if hits:
                         element = elementFactory(root._doc, node)
-                        for name in hits:
-                            found = index.get(name)
+                        for marker in hits:
+                            found = index.get(marker)
                             if found is None:
-                                index[name] = [element]
+                                index[marker] = [element]
                             else:
                                 found.append(element)
                 if node.children is not NULL:

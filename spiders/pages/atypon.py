@@ -39,9 +39,11 @@ from spiders.pages.base import (
     article_field,
     cached_property,
     class_words,
+    document_tops,
     doi_in_link,
     has_class,
     in_class,
+    index_classes,
     read_once,
     without_tracking,
     xpath,
@@ -123,13 +125,9 @@ class AtyponArticlePage(ArticlePage):
         """RDFa `property` attributes of the core template, in one walk.  A
         page of another template (Annual Reviews, ACS) has none of its
         classes, and no RDFa beyond the head's Open Graph tags: no walk."""
-        index: dict[str, list[Any]] = {}
         if not any(self._class_index.get(name) for name in _CORE_TEMPLATE):
-            return index
-        for attr in _ALL_PROPERTIES(self.sel.root):
-            for token in attr.split():
-                index.setdefault(token, []).append(attr.getparent())
-        return index
+            return {}
+        return index_classes({}, document_tops(self.sel.root), ("(every word)",), _words, attribute="property")
 
     def by_property(self, name: str) -> list[Any]:
         return list(self._property_index.get(name, []))
@@ -984,9 +982,10 @@ class AcmArticlePage(AtyponArticlePage):
 # Classes of the "core" template, whose pages carry RDFa: `div.core-container`
 # wraps each of its sections.
 _CORE_TEMPLATE = ("core-container", "core-authors", "core-self-citation", "core-enumeration", "core-history")
-# = //@property without asking every text node for its attributes (see
-# base.descendant_steps); few elements carry one, so an XPath beats `get` on each.
-_ALL_PROPERTIES = etree.XPath("/descendant::*/@property", regexp=False)
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
 
 PAGE_OBJECTS = (
     SageArticlePage,

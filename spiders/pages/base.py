@@ -238,11 +238,12 @@ def _class_hits(key: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 
 def index_classes(
-    index: dict[str, list[Any]], roots: Iterable[Any], key: tuple[str, ...], read: Callable[[str], tuple[str, ...]]
+    index: dict[str, list[Any]], roots: Iterable[Any], key: tuple[str, ...], read: Callable[[str], tuple[str, ...]],
+    attribute: str = "class",
 ) -> dict[str, list[Any]]:
     """`index` (marker -> its elements, in page order) filled from the class
-    attributes of every element under `roots` (each root included, in
-    order; `document_tops` for the whole page).  Splitting every class
+    attributes (or another `attribute`'s) of every element under `roots`
+    (each root included, in order; `document_tops` for the whole page).  Splitting every class
     attribute cost about as much as the walk (3,600 attributes on an ACM
     page), and a site's templates repeat the same class strings on every
     page: `read` (the markers a value holds) runs once per distinct value,
@@ -251,15 +252,16 @@ def index_classes(
 
     The walk is compiled (`spiders/pages/_walk.pyx`) where the package was
     built with it, and the same walk in Python otherwise."""
-    hits_of = _class_hits(key)
+    hits_of = _class_hits((attribute, *key))
+    name = attribute.encode()  # bytes: a str key is encoded again on every `get` (15 % of it)
     if index_subtrees is not None:
-        return index_subtrees(roots, index, hits_of, read)
-    return _index_in_python(index, (e for root in roots for e in root.iter(etree.Element)), hits_of, read)
+        return index_subtrees(roots, index, hits_of, read, name)
+    return _index_in_python(index, (e for root in roots for e in root.iter(etree.Element)), hits_of, read, name)
 
 
 def _index_in_python(
     index: dict[str, list[Any]], elements: Iterable[Any], hits_of: dict[str, tuple[str, ...]],
-    read: Callable[[str], tuple[str, ...]],
+    read: Callable[[str], tuple[str, ...]], attribute: bytes = b"class",
 ) -> dict[str, list[Any]]:
     """Why `element.get("class")` on every element: an XPath `//@class`
     returns "smart" strings, each of which builds a proxy of its element;
@@ -267,7 +269,7 @@ def _index_in_python(
     against 335 µs; eLife: 405 against 465 µs), and plain-string XPath loses
     the elements."""
     for element in elements:
-        value = element.get(b"class")  # bytes: a str key is encoded again on every call (15 % of `get`)
+        value = element.get(attribute)
         if value is None:
             continue
         hits = hits_of.get(value)
