@@ -1,5 +1,6 @@
-"""The compiled class-index walk (spiders/pages/_walk.pyx) finds what the
-Python walk finds (also for RDFa `property` words): the same elements, in the same order, under the same
+"""The compiled walks (spiders/pages/_walk.pyx: the class index, RDFa
+`property` words, elements by tag, meta tags) find what the Python walks
+find: the same elements, in the same order, under the same
 markers, on every fixture page, on every real page (tests/corpus), and on
 small pages written for the cases where the two read the tree differently
 (entities in a value, an empty or valueless class, a second <html>, a page
@@ -27,7 +28,7 @@ def test_compiled_walk_is_built():
     """`pip install -e .` builds the walk (setup.py); the package still works
     without it, 4-5 times slower on that step, so a failed build would go
     unnoticed but for this test."""
-    assert base.index_subtrees is not None, (
+    assert None not in (base.index_subtrees, base.elements_by_tag, base.compiled_meta_pairs), (
         "spiders/pages/_walk.pyx was not compiled: install a C compiler and the Python headers, "
         "then `pip install -e .` again"
     )
@@ -39,11 +40,12 @@ def _paths(index: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 
 def _indexes(page: Any) -> dict[str, dict[str, list[str]]]:
-    """The page's class index, and its index of RDFa `property` words
+    """The page's class index, its <meta>, <script>, ... elements, its meta
+    tags' names and contents, and its index of RDFa `property` words
     (Atypon's core template) where its page object keeps one."""
     if page.sel.root is None:
         return {}
-    found = {"class": _paths(page._class_index)}
+    found = {"class": _paths(page._class_index), "tagged": _paths(page._tagged), "meta": page.meta_pairs}
     if hasattr(page, "_property_index"):
         found["property"] = _paths(page._property_index)
     return found
@@ -52,7 +54,8 @@ def _indexes(page: Any) -> dict[str, dict[str, list[str]]]:
 def _both_indexes(url: str, body: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
     fast = _indexes(page_for(make_response(url, body)))
     with monkeypatch.context() as patch:
-        patch.setattr(base, "index_subtrees", None)
+        for compiled_walk in ("index_subtrees", "elements_by_tag", "compiled_meta_pairs"):
+            patch.setattr(base, compiled_walk, None)
         slow = _indexes(page_for(make_response(url, body)))
     return fast, slow
 
@@ -168,3 +171,29 @@ def test_a_namespaced_class_is_not_the_class():
     slow = _index_in_python({}, root.iter(base.etree.Element), {}, _words)
     _same(fast, slow)
     assert list(fast) == ["b"]
+
+
+@compiled
+@pytest.mark.parametrize(
+    ("html", "meta"),
+    [
+        pytest.param(b'<html><head><meta name="a" content="1"><META NAME=" Citation_Title " CONTENT="T">'
+                     b'<meta property="og:title" content="P"><meta itemprop="name" content="I">'
+                     b'<meta name="" property="dc.x" content="E" scheme="DCTERMS.URI"><meta name="n">'
+                     b'<meta content="no name"><meta name="citation_reference" content="r">'
+                     b'<meta name="e" content=""><meta name="amp" content="a &amp; b"></head>'
+                     b'<body><h1>x</h1><footer><p>f</p></footer><meta name="late" content="L"></body></html>',
+                     [("a", "1", ""), ("citation_title", "T", ""), ("og:title", "P", ""), ("name", "I", ""),
+                      ("dc.x", "E", "DCTERMS.URI"), ("e", "", ""), ("amp", "a & b", ""), ("late", "L", "")],
+                     id="meta-forms"),
+        pytest.param(b'<html><head><script>1</script><link rel="canonical" href="/a"><base href="/b/"></head>'
+                     b'<body><h1>a</h1><!-- <h1>no</h1> --><div><h1>b</h1><script type="application/ld+json">{}</script>'
+                     b'</div></body></html><html><body><h1>second html</h1></body></html>',
+                     [], id="tags-and-second-html"),
+    ],
+)
+def test_tags_and_meta_pairs(html: bytes, meta: list, monkeypatch: pytest.MonkeyPatch):
+    fast, slow = _both_indexes("https://example.org/a", html, monkeypatch)
+    assert fast["tagged"] == slow["tagged"]
+    assert fast["meta"] == slow["meta"] == meta
+    assert sum(map(len, fast["tagged"].values())) > 0

@@ -81,3 +81,77 @@ def index_subtrees(roots, dict index, dict hits_of, read, bytes attribute_name=b
                 break
             node = node.next
     return index
+
+
+cdef object _value(_Element element, tree.xmlNode* node, const char* name, bytes key):
+    """`element.get(key)` for an element's attribute `name` (== key)."""
+    cdef tree.xmlAttr* attribute = _attribute(node, name) if node.properties is not NULL else NULL
+    cdef tree.xmlNode* text
+    cdef const char* raw
+    if attribute is NULL:
+        return None
+    text = attribute.children
+    if text is NULL:
+        return ""
+    if text.next is NULL and text.type == tree.XML_TEXT_NODE and text.content is not NULL:
+        raw = <const char*>text.content
+        return PyUnicode_DecodeUTF8(raw, strlen(raw), NULL)
+    return element.get(key)
+
+
+def elements_by_tag(roots, tuple tags):
+    """tag -> the elements of that tag under `roots` (each root included),
+    in page order: `root.iter(*tags)` of every root, into lists by tag,
+    without a proxy per element on the way."""
+    cdef list names = [tag.encode() for tag in tags]
+    cdef list lists = [[] for _ in tags]
+    cdef const char* c_names[16]
+    cdef Py_ssize_t count = len(names)
+    cdef Py_ssize_t i
+    cdef _Element root
+    cdef tree.xmlNode* start
+    cdef tree.xmlNode* node
+    cdef const char* node_name
+    if count > 16:
+        raise ValueError("at most 16 tags")
+    for i in range(count):
+        c_names[i] = <bytes>names[i]
+    for root in roots:
+        start = root._c_node
+        node = start
+        while node is not NULL:
+            if node.type == tree.XML_ELEMENT_NODE:
+                if node.ns is NULL:
+                    node_name = <const char*>node.name
+                    for i in range(count):
+                        if node_name[0] == c_names[i][0] and strcmp(node_name, c_names[i]) == 0:
+                            (<list>lists[i]).append(elementFactory(root._doc, node))
+                            break
+                if node.children is not NULL:
+                    node = node.children
+                    continue
+            while node is not start and node.next is NULL:
+                node = node.parent
+            if node is start:
+                break
+            node = node.next
+    return dict(zip(tags, lists))
+
+
+def meta_pairs(metas):
+    """(lower-cased name or property or itemprop, content, scheme) of each
+    <meta> that has a name and a content, in order; `citation_reference*`
+    tags left out (`ArticlePage.meta_pairs`)."""
+    cdef list pairs = []
+    cdef _Element meta
+    cdef tree.xmlNode* node
+    for meta in metas:
+        node = meta._c_node
+        name = (_value(meta, node, b"name", b"name") or _value(meta, node, b"property", b"property")
+                or _value(meta, node, b"itemprop", b"itemprop"))
+        if not name or name.startswith("citation_reference"):
+            continue
+        content = _value(meta, node, b"content", b"content")
+        if content is not None:
+            pairs.append((name.strip().lower(), content, _value(meta, node, b"scheme", b"scheme") or ""))
+    return pairs

@@ -39,10 +39,10 @@ from spiders.items import (
     Offer,
     RelatedLink,
 )
-try:  # the class index's walk, compiled when the package was built (setup.py)
-    from spiders.pages._walk import index_subtrees
-except ImportError:  # built without a C compiler: the same walk, in Python
-    index_subtrees = None
+try:  # the walks over every element, compiled when the package was built (setup.py)
+    from spiders.pages._walk import elements_by_tag, index_subtrees, meta_pairs as compiled_meta_pairs
+except ImportError:  # built without a C compiler: the same walks, in Python
+    elements_by_tag = index_subtrees = compiled_meta_pairs = None
 from spiders.pages import classify as classify_mod
 from spiders.pages.text import (
     clean,
@@ -624,6 +624,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         """<meta>, <script>, <link>, <h1>, <footer> and <base> elements in page order, from one
         walk: each `//meta`-style XPath walks the whole tree again, which on
         a 6,000-element page costs more than reading all six lists."""
+        if elements_by_tag is not None:
+            return elements_by_tag(document_tops(self.sel.root), _TAGGED)
         found: dict[str, list[Any]] = {tag: [] for tag in _TAGGED}
         for element in document_elements(self.sel.root, *_TAGGED):
             found[element.tag].append(element)
@@ -636,6 +638,8 @@ class ArticlePage(WebPage[ArticleRecord]):
     @cached_property
     def meta_pairs(self) -> list[tuple[str, str, str]]:
         """(lower-cased name or property, content, scheme) in page order."""
+        if compiled_meta_pairs is not None:
+            return compiled_meta_pairs(self._tagged["meta"])
         pairs = []
         for m in self._tagged["meta"]:
             # m.get(): m.attrib would build a proxy object per tag.
