@@ -63,10 +63,9 @@ _SHARED_CACHES = (
 def page_for(response: HttpResponse) -> ArticlePage:
     """The page object that reads this response: by host first, then by
     markup.  The page is parsed once, whichever object ends up reading it."""
-    host = (urlsplit(str(response.url)).hostname or "").lower()
-    for cls in PAGE_CLASSES:
-        if cls.matches_host(host):
-            return cls(response=response)
+    by_host = _class_for_host((urlsplit(str(response.url)).hostname or "").lower())
+    if by_host is not None:
+        return by_host(response=response)
     generic = ArticlePage(response=response)
     for cls in PAGE_CLASSES:
         if cls.matches_markup(generic):
@@ -83,6 +82,13 @@ def page_for(response: HttpResponse) -> ArticlePage:
                 page.__dict__["_ids_spelled"] = spells_ids(cls, response.body)
             return page
     return generic
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_for_host(host: str) -> type[ArticlePage] | None:
+    """The page object of a publisher's host, if it has one: the same few
+    hosts come back page after page."""
+    return next((cls for cls in PAGE_CLASSES if cls.matches_host(host)), None)
 
 
 def page_class_for(response: HttpResponse) -> type[ArticlePage]:
