@@ -40,9 +40,9 @@ from spiders.items import (
     RelatedLink,
 )
 try:  # the walks over every element, compiled when the package was built (setup.py)
-    from spiders.pages._walk import elements_by_tag, index_subtrees, meta_pairs as compiled_meta_pairs
+    from spiders.pages._walk import elements_by_tag, index_subtrees, meta_pairs as compiled_meta_pairs, visible_text
 except ImportError:  # built without a C compiler: the same walks, in Python
-    elements_by_tag = index_subtrees = compiled_meta_pairs = None
+    elements_by_tag = index_subtrees = compiled_meta_pairs = visible_text = None
 from spiders.pages import classify as classify_mod
 from spiders.pages.text import (
     clean,
@@ -726,16 +726,20 @@ class ArticlePage(WebPage[ArticleRecord]):
                 return _element_text(nodes)
             nodes = [nodes]
         roots = [n.root if isinstance(n, Selector) else n for n in nodes]
+        tags = _excluded_tags(exclude) if exclude else ()
+        if visible_text is not None and (not exclude or tags and len(roots) == 1):
+            # Compiled; it leaves the excluded tags out itself (below the root, as `.//*` does).
+            skipped = _encoded_tags(tags)
+            parts = [r if isinstance(r, str) else visible_text(r, _HIDDEN, _BLOCK, skipped) or "" for r in roots]
+            return join_text(["".join(parts)])
         skip: set[Any] = set()
-        if exclude:
+        if tags:  # "self::sup or self::a": lxml's tag filter, without an XPath run
             # The elements themselves, not their ids: lxml proxies live only while referenced.
-            tags = _excluded_tags(exclude)
-            if tags:  # "self::sup or self::a": lxml's tag filter, without an XPath run
-                skip = {e for r in roots if not isinstance(r, str) for e in r.iterdescendants(tags)}
-            else:
-                find = xpath(f".//*[{exclude}]")
-                skip = {e for r in roots if not isinstance(r, str) for e in find(r)}
-        parts: list[str] = []
+            skip = {e for r in roots if not isinstance(r, str) for e in r.iterdescendants(tags)}
+        elif exclude:
+            find = xpath(f".//*[{exclude}]")
+            skip = {e for r in roots if not isinstance(r, str) for e in find(r)}
+        parts = []
         for root in roots:
             if isinstance(root, str):
                 parts.append(root)
@@ -1387,6 +1391,14 @@ _BLOCK_TAGS = frozenset(
     "p div li ul ol br h1 h2 h3 h4 h5 h6 tr td th table section article header footer dd dt".split()
 )
 _HIDDEN_TAGS = frozenset(("script", "style", "noscript", "template"))
+# The same, as the compiled walk reads them.
+_BLOCK = tuple(t.encode() for t in sorted(_BLOCK_TAGS))
+_HIDDEN = tuple(t.encode() for t in sorted(_HIDDEN_TAGS))
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded_tags(tags: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(t.encode() for t in tags)
 
 
 _TAG_TESTS = re.compile(r"self::[a-z][a-z0-9]*(?: or self::[a-z][a-z0-9]*)*")
@@ -1403,6 +1415,8 @@ def _excluded_tags(exclude: str) -> tuple[str, ...]:
 def _element_text(el: Any) -> str | None:
     """`text_of` one element, without its tail: what `_visible_text` gives.
     A leaf (a title, a name, a link: most calls) is its own text."""
+    if visible_text is not None:
+        return clean(visible_text(el, _HIDDEN, _BLOCK))
     tag = el.tag
     if not isinstance(tag, str) or tag in _HIDDEN_TAGS:
         return None  # a comment's or a script's own text is not visible

@@ -197,3 +197,67 @@ def test_tags_and_meta_pairs(html: bytes, meta: list, monkeypatch: pytest.Monkey
     assert fast["tagged"] == slow["tagged"]
     assert fast["meta"] == slow["meta"] == meta
     assert sum(map(len, fast["tagged"].values())) > 0
+
+
+def _texts(root: Any) -> list[tuple[str | None, str | None]]:
+    """(text of the element, text without its <sup> and <a>) of every element
+    and comment under `root`, as `text_of` reads them."""
+    page = base.ArticlePage.__new__(base.ArticlePage)  # text_of reads nothing of the page
+    return [
+        (page.text_of(e), page.text_of(e, exclude="self::sup or self::a"))
+        for e in root.iter()
+    ]
+
+
+def _both_texts(body: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
+    root = base._parse_html(body, "utf-8")
+    if root is None:
+        return [], []
+    fast = _texts(root)
+    with monkeypatch.context() as patch:
+        patch.setattr(base, "visible_text", None)
+        slow = _texts(root)
+    return fast, slow
+
+
+@compiled
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_texts_of_fixture_pages(case: Path, monkeypatch: pytest.MonkeyPatch):
+    fast, slow = _both_texts((case / "inputs" / "HttpResponse-body.html").read_bytes(), monkeypatch)
+    assert fast == slow
+
+
+@compiled
+@pytest.mark.parametrize("case", _corpus_cases())
+def test_texts_of_real_pages(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch):
+    """Every element's text on every real page (the encoding aside: UTF-8 here)."""
+    fast, slow = _both_texts(case["page"].read_bytes(), monkeypatch)
+    assert fast == slow
+    if case["expected"].get("title"):
+        assert any(case["expected"]["title"] in (text or "") for text, _ in fast)
+
+
+@compiled
+@pytest.mark.parametrize(
+    ("html", "text", "without"),
+    [
+        pytest.param(b"<p>CO<sub>2</sub> and H<sub>2</sub>O</p>", "CO2 and H2O", "CO2 and H2O", id="inline-joins"),
+        pytest.param(b"<div><p>one</p><p>two</p>three<br>four</div>", "one two three four", "one two three four",
+                     id="blocks-separate"),
+        pytest.param(b"<div>a<script>var x;</script>b<style>p{}</style><!-- c -->d<noscript>e</noscript></div>",
+                     "abd", "abd", id="hidden-and-comments"),
+        pytest.param(b"<p>Smith<sup>1,2</sup> <a href='#'>mail</a>, Jones<sup>3</sup></p>",
+                     "Smith1,2 mail, Jones3", "Smith , Jones", id="excluded-tags-keep-their-tails"),
+        pytest.param(b"<p>caf\xc3\xa9 <i>na\xc3\xafve</i> \xe2\x80\x94 \xf0\x9f\x94\xac</p>",
+                     "caf\u00e9 na\u00efve \u2014 \U0001f52c", "caf\u00e9 na\u00efve \u2014 \U0001f52c", id="utf-8"),
+        pytest.param(b"<p></p>", None, None, id="empty"),
+        pytest.param(b"<script>only</script>", None, None, id="a-script"),
+    ],
+)
+def test_texts_of_small_pages(html: bytes, text: str | None, without: str | None, monkeypatch: pytest.MonkeyPatch):
+    root = base._parse_html(html, "utf-8")
+    element = next(e for e in root.iter() if e.tag not in ("html", "head", "body"))
+    fast, slow = _both_texts(html, monkeypatch)
+    assert fast == slow
+    page = base.ArticlePage.__new__(base.ArticlePage)
+    assert (page.text_of(element), page.text_of(element, exclude="self::sup or self::a")) == (text, without)
