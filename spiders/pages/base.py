@@ -243,12 +243,12 @@ def index_classes(
 ) -> dict[str, list[Any]]:
     """`index` (marker -> its elements, in page order) filled from the class
     attributes (or another `attribute`'s) of every element under `roots`
-    (each root included, in order; `document_tops` for the whole page).  Splitting every class
-    attribute cost about as much as the walk (3,600 attributes on an ACM
-    page), and a site's templates repeat the same class strings on every
-    page: `read` (the markers a value holds) runs once per distinct value,
-    and its answers are kept across pages under `key` (the page class's
-    markers, and how it matches them).
+    (each root included, in order; `document_tops` for the whole page).
+    Splitting every class attribute cost about as much as the walk (3,600
+    attributes on an ACM page), and a site's templates repeat the same class
+    strings on every page: `read` (the markers a value holds) runs once per
+    distinct value, and its answers are kept across pages under `key` (the
+    page class's markers, and how it matches them).
 
     The walk is compiled (`spiders/pages/_walk.pyx`) where the package was
     built with it, and the same walk in Python otherwise."""
