@@ -42,6 +42,33 @@ cdef inline tree.xmlAttr* _attribute(tree.xmlNode* node, const char* name) noexc
     return NULL
 
 
+cdef inline tree.xmlNode* _following(tree.xmlNode* node, tree.xmlNode* start) noexcept:
+    """The node after `node` in document order without leaving `start`'s
+    subtree (into an element's children first), or NULL at its end."""
+    if node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+        return node.children
+    while node is not start and node.next is NULL:
+        node = node.parent
+    return NULL if node is start else node.next
+
+
+cdef object _value(_Element root, tree.xmlNode* node, const char* name, bytes key):
+    """`get(key)` of the element `node` (in `root`'s document) for its
+    attribute `name` (== key), without a proxy of the element."""
+    cdef tree.xmlAttr* attribute = _attribute(node, name) if node.properties is not NULL else NULL
+    cdef tree.xmlNode* text
+    cdef const char* raw
+    if attribute is NULL:
+        return None
+    text = attribute.children
+    if text is NULL:
+        return ""  # <div class> or class="": lxml reads ""
+    if text.next is NULL and text.type == tree.XML_TEXT_NODE and text.content is not NULL:
+        raw = <const char*>text.content
+        return PyUnicode_DecodeUTF8(raw, strlen(raw), NULL)
+    return elementFactory(root._doc, node).get(key)  # a value of several nodes (entity references)
+
+
 def index_subtrees(roots, dict index, dict hits_of, read, bytes attribute_name=b"class"):
     """`index` (marker -> its elements, in page order) filled from the class
     attributes (or another `attribute_name`'s) of every element in the subtrees
@@ -51,24 +78,13 @@ def index_subtrees(roots, dict index, dict hits_of, read, bytes attribute_name=b
     cdef _Element root
     cdef tree.xmlNode* start
     cdef tree.xmlNode* node
-    cdef tree.xmlAttr* attribute
-    cdef tree.xmlNode* text
-    cdef const char* raw
     for root in roots:
         start = root._c_node
         node = start
         while node is not NULL:
             if node.type == tree.XML_ELEMENT_NODE:
-                attribute = _attribute(node, name) if node.properties is not NULL else NULL
-                if attribute is not NULL:
-                    text = attribute.children
-                    if text is NULL:
-                        value = ""  # <div class> or class="": lxml reads ""
-                    elif text.next is NULL and text.type == tree.XML_TEXT_NODE and text.content is not NULL:
-                        raw = <const char*>text.content
-                        value = PyUnicode_DecodeUTF8(raw, strlen(raw), NULL)
-                    else:  # a value of several nodes (entity references): lxml joins them
-                        value = elementFactory(root._doc, node).get(attribute_name)
+                value = _value(root, node, name, attribute_name)
+                if value is not None:
                     hits = hits_of.get(value)
                     if hits is None:
                         hits = hits_of[value] = read(value)
@@ -80,32 +96,8 @@ def index_subtrees(roots, dict index, dict hits_of, read, bytes attribute_name=b
                                 index[marker] = [element]
                             else:
                                 found.append(element)
-                if node.children is not NULL:
-                    node = node.children
-                    continue
-            # The next node in document order, without leaving the subtree.
-            while node is not start and node.next is NULL:
-                node = node.parent
-            if node is start:
-                break
-            node = node.next
+            node = _following(node, start)
     return index
-
-
-cdef object _value(_Element element, tree.xmlNode* node, const char* name, bytes key):
-    """`element.get(key)` for an element's attribute `name` (== key)."""
-    cdef tree.xmlAttr* attribute = _attribute(node, name) if node.properties is not NULL else NULL
-    cdef tree.xmlNode* text
-    cdef const char* raw
-    if attribute is NULL:
-        return None
-    text = attribute.children
-    if text is NULL:
-        return ""
-    if text.next is NULL and text.type == tree.XML_TEXT_NODE and text.content is not NULL:
-        raw = <const char*>text.content
-        return PyUnicode_DecodeUTF8(raw, strlen(raw), NULL)
-    return element.get(key)
 
 
 def elements_by_tag(roots, tuple tags):
@@ -136,14 +128,7 @@ def elements_by_tag(roots, tuple tags):
                         if node_name[0] == c_names[i][0] and strcmp(node_name, c_names[i]) == 0:
                             (<list>lists[i]).append(elementFactory(root._doc, node))
                             break
-                if node.children is not NULL:
-                    node = node.children
-                    continue
-            while node is not start and node.next is NULL:
-                node = node.parent
-            if node is start:
-                break
-            node = node.next
+            node = _following(node, start)
     return dict(zip(tags, lists))
 
 
