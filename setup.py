@@ -3,7 +3,7 @@
 
 The extension is optional.  Where it cannot be built (no C compiler, or a
 build without Cython: `pip install --no-build-isolation`), the package
-installs with the same walks in Python, 4-5 times slower on that step
+installs with the same walks in Python, 2-5 times slower on those steps
 (`python benchmarks/extraction.py` says which ran).
 """
 
