@@ -97,8 +97,8 @@ def main() -> int:
     urls = page_urls(pages)
     per_platform: dict[str, list[tuple[float, float, float, float, float]]] = defaultdict(list)
     gc.disable()  # collector pauses would land on random pages
-    walk = "compiled (spiders/pages/_walk.pyx)" if base.index_subtrees else "in Python: the package was built without a C compiler"
-    print(f"class index walk: {walk}")
+    walk = "compiled (spiders/pages/_walk.pyx)" if base.index_subtrees else "in Python: the package was built without them"
+    print(f"walks over every element: {walk}")
     print(f"{'page':58} {'KB':>5} {'parse ms':>9} {'extract ms':>10} {'ratio':>6} {'spread':>6} {'best':>5}")
     for path in files:
         rel = path.relative_to(pages).as_posix()
