@@ -261,3 +261,22 @@ def test_texts_of_small_pages(html: bytes, text: str | None, without: str | None
     assert fast == slow
     page = base.ArticlePage.__new__(base.ArticlePage)
     assert (page.text_of(element), page.text_of(element, exclude="self::sup or self::a")) == (text, without)
+
+
+_COMPILED = ("index_subtrees", "elements_by_tag", "compiled_meta_pairs", "visible_text")
+
+
+@compiled
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_same_record(case: Path, monkeypatch: pytest.MonkeyPatch):
+    """The whole record of every fixture page, compiled walks or not."""
+    from spiders.pages import extract
+
+    info = json.loads((case / "inputs" / "HttpResponse-info.json").read_text(encoding="utf-8"))
+    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
+    fast = extract(info["url"], body).to_dict()
+    with monkeypatch.context() as patch:
+        for name in _COMPILED:
+            patch.setattr(base, name, None)
+        slow = extract(info["url"], body).to_dict()
+    assert fast == slow
