@@ -21,6 +21,9 @@ from spiders.pages.base import _index_in_python, document_tops
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "inputs").is_dir())
 
+# The compiled walks as `base` names them: None there means "use the Python walk".
+_COMPILED = ("index_subtrees", "elements_by_tag", "compiled_meta_pairs", "visible_text")
+
 compiled = pytest.mark.skipif(base.index_subtrees is None, reason="test_compiled_walk_is_built says why")
 
 
@@ -28,7 +31,7 @@ def test_compiled_walk_is_built():
     """`pip install -e .` builds the walk (setup.py); the package still works
     without it, 4-5 times slower on that step, so a failed build would go
     unnoticed but for this test."""
-    assert None not in (base.index_subtrees, base.elements_by_tag, base.compiled_meta_pairs), (
+    assert None not in [getattr(base, name) for name in _COMPILED], (
         "spiders/pages/_walk.pyx was not compiled: install a C compiler and the Python headers, "
         "then `pip install -e .` again"
     )
@@ -54,8 +57,8 @@ def _indexes(page: Any) -> dict[str, dict[str, list[str]]]:
 def _both_indexes(url: str, body: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
     fast = _indexes(page_for(make_response(url, body)))
     with monkeypatch.context() as patch:
-        for compiled_walk in ("index_subtrees", "elements_by_tag", "compiled_meta_pairs"):
-            patch.setattr(base, compiled_walk, None)
+        for name in _COMPILED:
+            patch.setattr(base, name, None)
         slow = _indexes(page_for(make_response(url, body)))
     return fast, slow
 
@@ -261,9 +264,6 @@ def test_texts_of_small_pages(html: bytes, text: str | None, without: str | None
     assert fast == slow
     page = base.ArticlePage.__new__(base.ArticlePage)
     assert (page.text_of(element), page.text_of(element, exclude="self::sup or self::a")) == (text, without)
-
-
-_COMPILED = ("index_subtrees", "elements_by_tag", "compiled_meta_pairs", "visible_text")
 
 
 @compiled
