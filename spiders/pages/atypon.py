@@ -985,7 +985,9 @@ _CORE_TEMPLATE = ("core-container", "core-authors", "core-self-citation", "core-
 
 
 def _words(value: str) -> tuple[str, ...]:
+    """Every word of an RDFa `property` value ("author editor"), each indexed."""
     return tuple(value.split())
+
 
 PAGE_OBJECTS = (
     SageArticlePage,
