@@ -1,10 +1,11 @@
 """The compiled walks (spiders/pages/_walk.pyx: the class index, RDFa
-`property` words, elements by tag, meta tags) find what the Python walks
-find: the same elements, in the same order, under the same
-markers, on every fixture page, on every real page (tests/corpus), and on
-small pages written for the cases where the two read the tree differently
-(entities in a value, an empty or valueless class, a second <html>, a page
-in another encoding, ScienceDirect's index over parts of the page)."""
+`property` words, elements by tag, meta tags, visible text) find what the
+Python walks find: the same elements in the same order under the same
+markers, the same texts, and the same records, on every fixture page, on
+every real page (tests/corpus), and on small pages written for the cases
+where the two read the tree differently (entities in a value, an empty or
+valueless class, a second <html>, a page in another encoding,
+ScienceDirect's index over parts of the page, hidden and excluded tags)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ compiled = pytest.mark.skipif(base.index_subtrees is None, reason="test_compiled
 
 
 def test_compiled_walk_is_built():
-    """`pip install -e .` builds the walk (setup.py); the package still works
-    without it, 4-5 times slower on that step, so a failed build would go
+    """`pip install -e .` builds the walks (setup.py); the package still works
+    without them, 2-5 times slower on those steps, so a failed build would go
     unnoticed but for this test."""
     assert None not in [getattr(base, name) for name in _COMPILED], (
         "spiders/pages/_walk.pyx was not compiled: install a C compiler and the Python headers, "
