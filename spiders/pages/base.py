@@ -225,6 +225,11 @@ def _says_abstract(value: str) -> bool:
     )
 
 
+def _abstract_marker(value: str) -> tuple[str, ...]:
+    """The class index's entry for a class attribute that names an abstract block, or none."""
+    return (ABSTRACT_CLASSES,) if _says_abstract(value) else ()
+
+
 # "ArticleMainView_Abstract": a capitalized CamelCase name before "_Abstract"
 # (Atypon's field name "hlFld_Abstract" is no view's).
 _VIEW_INSTANCE = re.compile(r"(?:^|[_-])[A-Z][a-z]+[A-Z][A-Za-z]*_Abstract$")
@@ -520,8 +525,7 @@ class ArticlePage(WebPage[ArticleRecord]):
         markers = marker_set(type(self))
 
         def read(value: str) -> tuple[str, ...]:
-            hits = tuple(t for t in value.split() if t in markers)
-            return hits + (ABSTRACT_CLASSES,) if _says_abstract(value) else hits
+            return tuple(t for t in value.split() if t in markers) + _abstract_marker(value)
 
         # One walk; predicates on `//*` cost several times more in libxml2,
         # and so would one query per class name.
@@ -1253,7 +1257,8 @@ class ArticlePage(WebPage[ArticleRecord]):
         noted = self._class_index.get(ABSTRACT_CLASSES)
         if noted is not None:
             return noted
-        return [e for e in document_elements(self.sel.root) if _says_abstract(e.get("class") or "")]
+        found = index_classes({}, document_tops(self.sel.root), ("(abstract blocks)",), _abstract_marker)
+        return found.get(ABSTRACT_CLASSES, [])
 
     def _sections_of_markup(self, value: str) -> list[AbstractSection]:
         """citation_abstract with HTML in it ("<h3>Background</h3><p>...</p>")."""
