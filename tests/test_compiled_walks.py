@@ -9,7 +9,6 @@ ScienceDirect's index over parts of the page, hidden and excluded tags)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,7 @@ import spiders.pages.base as base
 from spiders.pages import make_response, page_for
 from spiders.pages.base import _index_in_python, document_tops
 
-FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "inputs").is_dir())
+from tests.test_page_addresses import CASES, _read as read_case
 
 # The compiled walks as `base` names them: None there means "use the Python walk".
 _COMPILED = ("index_subtrees", "elements_by_tag", "compiled_meta_pairs", "visible_text")
@@ -67,9 +65,8 @@ def _both_indexes(url: str, body: bytes, monkeypatch: pytest.MonkeyPatch) -> tup
 @compiled
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fixture_pages(case: Path, monkeypatch: pytest.MonkeyPatch):
-    info = json.loads((case / "inputs" / "HttpResponse-info.json").read_text(encoding="utf-8"))
-    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
-    fast, slow = _both_indexes(info["url"], body, monkeypatch)
+    url, body, _, _ = read_case(case)
+    fast, slow = _both_indexes(url, body, monkeypatch)
     assert fast == slow
 
 
@@ -227,7 +224,7 @@ def _both_texts(body: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[list, lis
 @compiled
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_texts_of_fixture_pages(case: Path, monkeypatch: pytest.MonkeyPatch):
-    fast, slow = _both_texts((case / "inputs" / "HttpResponse-body.html").read_bytes(), monkeypatch)
+    fast, slow = _both_texts(read_case(case)[1], monkeypatch)
     assert fast == slow
 
 
@@ -273,11 +270,10 @@ def test_the_same_record(case: Path, monkeypatch: pytest.MonkeyPatch):
     """The whole record of every fixture page, compiled walks or not."""
     from spiders.pages import extract
 
-    info = json.loads((case / "inputs" / "HttpResponse-info.json").read_text(encoding="utf-8"))
-    body = (case / "inputs" / "HttpResponse-body.html").read_bytes()
-    fast = extract(info["url"], body).to_dict()
+    url, body, headers, status = read_case(case)
+    fast = extract(url, body, headers, status).to_dict()
     with monkeypatch.context() as patch:
         for name in _COMPILED:
             patch.setattr(base, name, None)
-        slow = extract(info["url"], body).to_dict()
+        slow = extract(url, body, headers, status).to_dict()
     assert fast == slow
